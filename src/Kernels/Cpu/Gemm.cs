@@ -48,6 +48,11 @@ internal unsafe interface IPackB<F, TSelf> where F : unmanaged where TSelf : str
     /// dst + q·nr·kc, element (l, j) at l·nr + j), zero columns past nc.
     /// </summary>
     void Pack(F* dst, int nr, int l0, int kc, int j0, int nc);
+    /// <summary>
+    /// The packed block of <see cref="Pack"/> when the operand is already stored packed (weights packed once per
+    /// convolution), else null.
+    /// </summary>
+    F* Packed(int nr, int l0, int kc, int j0, int nc);
     /// <summary>The same operand for the <paramref name="p"/>-th problem of a batch.</summary>
     TSelf ForBatch(int p);
 }
@@ -98,6 +103,8 @@ internal readonly unsafe struct StridedPackB<F>(F* p, long rs, long cs, long bat
     where F : unmanaged, INumber<F>
 {
     public StridedPackB<F> ForBatch(int q) => new(p + q * batchStride, rs, cs, batchStride);
+
+    public F* Packed(int nr, int l0, int kc, int j0, int nc) => null;
 
     public void Pack(F* dst, int nr, int l0, int kc, int j0, int nc)
     {
@@ -215,33 +222,36 @@ internal static unsafe class GemmMath
 /// </summary>
 internal static unsafe class GemmScratch
 {
-    [ThreadStatic] private static byte* _buffer;
-    [ThreadStatic] private static nuint _capacity;
-    [ThreadStatic] private static byte* _extra;
-    [ThreadStatic] private static nuint _extraCapacity;
+    /// <summary>Slot of the packed A and B blocks and the edge tile (used inside <c>GemmDriver.Block</c>).</summary>
+    public const int PackingSlot = 0;
+    /// <summary>Slot of a convolution's column matrix (col2im input).</summary>
+    public const int ColumnsSlot = 1;
+    /// <summary>Slot of an operand packed once per call and shared with the workers (convolution weights, partial sums).</summary>
+    public const int SharedSlot = 2;
 
-    /// <summary>At least <paramref name="bytes"/> bytes for the packed A and B blocks and the edge tile.</summary>
-    public static byte* Packing(nuint bytes)
+    [ThreadStatic] private static Slots _slots;
+
+    [InlineArray(3)]
+    private struct Pointers { private nint _p; }
+
+    private struct Slots
     {
-        if (_capacity < bytes)
-        {
-            if (_buffer != null) NativeMemory.AlignedFree(_buffer);
-            _buffer = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
-            _capacity = bytes;
-        }
-        return _buffer;
+        public Pointers Buffer;
+        public Pointers Capacity;
     }
 
-    /// <summary>A second per-thread buffer (im2col / col2im columns), independent of <see cref="Packing"/>.</summary>
-    public static byte* Columns(nuint bytes)
+    /// <summary>At least <paramref name="bytes"/> bytes of the calling thread's buffer <paramref name="slot"/>.</summary>
+    public static byte* Get(int slot, nuint bytes)
     {
-        if (_extraCapacity < bytes)
+        ref var s = ref _slots;
+        if ((nuint)s.Capacity[slot] < bytes)
         {
-            if (_extra != null) NativeMemory.AlignedFree(_extra);
-            _extra = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
-            _extraCapacity = bytes;
+            if (s.Buffer[slot] != 0) NativeMemory.AlignedFree((void*)s.Buffer[slot]);
+            s.Buffer[slot] = 0;
+            s.Buffer[slot] = (nint)NativeMemory.AlignedAlloc(bytes, 64);
+            s.Capacity[slot] = (nint)bytes;
         }
-        return _extra;
+        return (byte*)s.Buffer[slot];
     }
 }
 
@@ -267,7 +277,7 @@ internal static unsafe class GemmDriver<F, TK> where F : unmanaged, INumber<F> w
         where TA : struct, IPackA<F, TA> where TB : struct, IPackB<F, TB>
     {
         int mr = TK.MR, nr = TK.NR, kcMax = KC, mcMax = MC, ncMax = NC;
-        F* pa = (F*)GemmScratch.Packing(ScratchBytes);
+        F* pa = (F*)GemmScratch.Get(GemmScratch.PackingSlot, ScratchBytes);
         F* pb = pa + mcMax * kcMax;
         F* tile = pb + ncMax * kcMax;
         for (int jc = j0; jc < j1; jc += ncMax)
@@ -277,7 +287,12 @@ internal static unsafe class GemmDriver<F, TK> where F : unmanaged, INumber<F> w
             {
                 int kc = Math.Min(kcMax, k - pc);
                 F betaBlock = pc == 0 ? beta : F.One;
-                b.Pack(pb, nr, pc, kc, jc, nc);
+                F* bBlock = b.Packed(nr, pc, kc, jc, nc);
+                if (bBlock == null)
+                {
+                    b.Pack(pb, nr, pc, kc, jc, nc);
+                    bBlock = pb;
+                }
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, i1 - ic);
@@ -285,7 +300,7 @@ internal static unsafe class GemmDriver<F, TK> where F : unmanaged, INumber<F> w
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int nrr = Math.Min(nr, nc - jr);
-                        F* bp = pb + jr * kc;
+                        F* bp = bBlock + jr * kc;
                         F* cc = c + (jc + jr) * csc + ic * rsc;
                         for (int ir = 0; ir < mc; ir += mr)
                             TK.Run(kc, pa + ir * kc, bp, cc + ir * rsc, rsc, csc, betaBlock, Math.Min(mr, mc - ir), nrr, tile);
