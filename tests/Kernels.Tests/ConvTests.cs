@@ -166,3 +166,6 @@ public abstract class ConvTests(Backend backend)
 
 /// <summary>conv2d on the managed SIMD backend.</summary>
 public sealed class ConvTestsCpu() : ConvTests(TestBackends.Cpu);
+
+/// <summary>conv2d kernels on ILGPU's CPU accelerator (small sizes).</summary>
+public sealed class ConvTestsIlgpuCpu() : ConvTests(GemmConvIlgpuCpu.Backend);

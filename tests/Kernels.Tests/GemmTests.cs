@@ -194,3 +194,6 @@ public abstract class GemmTests(Backend backend)
 
 /// <summary>GEMM on the managed SIMD backend.</summary>
 public sealed class GemmTestsCpu() : GemmTests(TestBackends.Cpu);
+
+/// <summary>GEMM kernels on ILGPU's CPU accelerator (small sizes: barriers there cost milliseconds).</summary>
+public sealed class GemmTestsIlgpuCpu() : GemmTests(GemmConvIlgpuCpu.Backend);
