@@ -72,13 +72,19 @@ internal readonly unsafe struct StridedPackA<F>(F* p, long rs, long cs, long bat
             F* src = p + (i0 + ip) * rs + l0 * cs;
             if (cs == 1)
             {
-                // Rows contiguous along k: read row by row, write with stride mr.
+                // Rows contiguous along k: a transpose. 16-deep chunks go through AVX-512 16×16 transposes (their
+                // spill past column l lands in column l + 1, written next; the block has slack after its end).
+                int lv = 0;
+                if (typeof(F) == typeof(float) && Transpose16.IsSupported && mr <= 16)
+                    for (; lv + 16 <= kc; lv += 16)
+                        Transpose16.Block((float*)(src + lv), rs, rows, (float*)(dst + lv * mr), mr,
+                            Unsafe.As<F, float>(ref alpha), scale);
                 for (int i = 0; i < rows; i++)
                 {
                     F* s = src + i * rs;
                     F* d = dst + i;
-                    if (scale) for (int l = 0; l < kc; l++) d[l * mr] = alpha * s[l];
-                    else for (int l = 0; l < kc; l++) d[l * mr] = s[l];
+                    if (scale) for (int l = lv; l < kc; l++) d[l * mr] = alpha * s[l];
+                    else for (int l = lv; l < kc; l++) d[l * mr] = s[l];
                 }
             }
             else
@@ -120,11 +126,20 @@ internal readonly unsafe struct StridedPackB<F>(F* p, long rs, long cs, long bat
             }
             else
             {
+                int lv = 0;
+                if (rs == 1 && typeof(F) == typeof(float) && Transpose16.IsSupported && nr % 16 == 0)
+                {
+                    // Bᵀ stored: columns contiguous along k, so 16×16 transposes (no spill: nr ≥ 16).
+                    for (; lv + 16 <= kc; lv += 16)
+                        for (int jb = 0; jb < cols; jb += 16)
+                            Transpose16.Block((float*)(src + jb * cs + lv), cs, Math.Min(16, cols - jb),
+                                (float*)(dst + lv * nr + jb), nr, 1f, false);
+                }
                 for (int j = 0; j < cols; j++)
                 {
                     F* s = src + j * cs;
                     F* d = dst + j;
-                    for (int l = 0; l < kc; l++) d[l * nr] = s[l * rs];
+                    for (int l = lv; l < kc; l++) d[l * nr] = s[l * rs];
                 }
             }
             if (cols < nr)
@@ -228,10 +243,14 @@ internal static unsafe class GemmScratch
     public const int ColumnsSlot = 1;
     /// <summary>Slot of an operand packed once per call and shared with the workers (convolution weights, partial sums).</summary>
     public const int SharedSlot = 2;
+    /// <summary>Slot of a zero-padded copy of one image (convolution packers).</summary>
+    public const int PaddedSlot = 3;
+    /// <summary>Slot of rearranged convolution weights (backward-input as a forward convolution).</summary>
+    public const int WeightsSlot = 4;
 
     [ThreadStatic] private static Slots _slots;
 
-    [InlineArray(3)]
+    [InlineArray(5)]
     private struct Pointers { private nint _p; }
 
     private struct Slots
@@ -260,13 +279,26 @@ internal static unsafe class GemmDriver<F, TK> where F : unmanaged, INumber<F> w
 {
     /// <summary>Depth of a packed block: 1 KiB of k per panel row (256 floats, 128 doubles).</summary>
     public static int KC => 1024 / sizeof(F);
+    /// <summary>
+    /// Depth of the blocks for a total depth k: k split evenly into ⌈k/KC⌉ blocks (784 → 4×196, not 3×256 + 16, whose
+    /// thin last block would pay the C update for little work).
+    /// </summary>
+    public static int DepthBlock(int k)
+    {
+        int blocks = Math.Max(1, (k + KC - 1) / KC);
+        return (k + blocks - 1) / blocks;
+    }
+
     /// <summary>Rows of a packed A block (8 panels).</summary>
     public static int MC => 8 * TK.MR;
     /// <summary>Columns of a packed B block (16 panels).</summary>
     public static int NC => 16 * TK.NR;
 
     /// <summary>Bytes of per-thread scratch that <see cref="Block{TA,TB}"/> uses.</summary>
-    public static nuint ScratchBytes => (nuint)((MC * KC + NC * KC + TK.MR * TK.NR) * sizeof(F));
+    public static nuint ScratchBytes => (nuint)((MC * KC + Slack + NC * KC + TK.MR * TK.NR) * sizeof(F));
+
+    /// <summary>Elements after the A block that absorb the spill of the vector packers (keeps B 64-byte aligned).</summary>
+    public const int Slack = 64;
 
     /// <summary>
     /// C[i0:i1, j0:j1] ← α·op(A)·op(B) + β·C over the full depth k, on the calling thread. C(i, j) is at
@@ -276,9 +308,9 @@ internal static unsafe class GemmDriver<F, TK> where F : unmanaged, INumber<F> w
         F alpha, F beta)
         where TA : struct, IPackA<F, TA> where TB : struct, IPackB<F, TB>
     {
-        int mr = TK.MR, nr = TK.NR, kcMax = KC, mcMax = MC, ncMax = NC;
+        int mr = TK.MR, nr = TK.NR, kcMax = DepthBlock(k), mcMax = MC, ncMax = NC;
         F* pa = (F*)GemmScratch.Get(GemmScratch.PackingSlot, ScratchBytes);
-        F* pb = pa + mcMax * kcMax;
+        F* pb = pa + mcMax * kcMax + Slack;
         F* tile = pb + ncMax * kcMax;
         for (int jc = j0; jc < j1; jc += ncMax)
         {
