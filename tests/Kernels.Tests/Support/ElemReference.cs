@@ -100,3 +100,20 @@ public static class ElemReference
     public static void Check<TA>(Gen<TA> gen, Action<TA> property, int cases = 40)
         => Prop.ForAll(gen.ToArbitrary(), property).Check(Config.QuickThrowOnFailure.WithMaxTest(cases));
 }
+
+/// <summary>
+/// Backends for the elementwise-family tests that TestBackends does not provide in this branch: ILGPU's CPU
+/// accelerator (kernels compiled at O2, as on PoCL), created once per test run.
+/// </summary>
+public static class ElemBackends
+{
+    private static readonly Lazy<Backend> LazyIlgpuCpu = new(() =>
+    {
+        var context = ILGPU.Context.Create(b => ILGPU.Runtime.CPU.CPUContextExtensions.CPU(b).Optimize(ILGPU.OptimizationLevel.O2));
+        var accelerator = ILGPU.Runtime.CPU.CPUContextExtensions.CreateCPUAccelerator(context, 0);
+        return new Tangent.Kernels.Ilgpu.IlgpuBackend(context, accelerator, DeviceKind.IlgpuCpu);
+    });
+
+    /// <summary>ILGPU's CPU accelerator.</summary>
+    public static Backend IlgpuCpu => LazyIlgpuCpu.Value;
+}
