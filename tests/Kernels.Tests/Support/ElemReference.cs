@@ -102,18 +102,11 @@ public static class ElemReference
 }
 
 /// <summary>
-/// Backends for the elementwise-family tests that TestBackends does not provide in this branch: ILGPU's CPU
-/// accelerator (kernels compiled at O2, as on PoCL), created once per test run.
+/// The ILGPU CPU accelerator for the elementwise-family tests, until <c>TestBackends.IlgpuCpu</c> is on this branch:
+/// the same instance as the GEMM/conv tests use, so one accelerator serves the whole test run.
 /// </summary>
 public static class ElemBackends
 {
-    private static readonly Lazy<Backend> LazyIlgpuCpu = new(() =>
-    {
-        var context = ILGPU.Context.Create(b => ILGPU.Runtime.CPU.CPUContextExtensions.CPU(b).Optimize(ILGPU.OptimizationLevel.O2));
-        var accelerator = ILGPU.Runtime.CPU.CPUContextExtensions.CreateCPUAccelerator(context, 0);
-        return new Tangent.Kernels.Ilgpu.IlgpuBackend(context, accelerator, DeviceKind.IlgpuCpu);
-    });
-
-    /// <summary>ILGPU's CPU accelerator.</summary>
-    public static Backend IlgpuCpu => LazyIlgpuCpu.Value;
+    /// <summary>ILGPU's CPU accelerator (kernels compiled at O2, as on PoCL).</summary>
+    public static Backend IlgpuCpu => GemmConvIlgpuCpu.Backend;
 }
