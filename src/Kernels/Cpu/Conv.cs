@@ -75,7 +75,12 @@ internal readonly unsafe struct Im2colPackA<F> : IPackA<F, Im2colPackA<F>> where
             {
                 F* tap = _padded + c * planeP + r * wp + s;
                 F* d = dst + l * mr;
-                for (int q = 0; q < segs; q++) Copy16(tap + segSrc[q], d + segRow[q]);
+                for (int q = 0; q < segs; q++)
+                {
+                    // Runs longer than 16 (tall panels) go in 16-element pieces, ascending.
+                    int len = (q + 1 < segs ? segRow[q + 1] : rows) - segRow[q];
+                    for (int o = 0; o < len; o += 16) Copy16(tap + segSrc[q] + o, d + segRow[q] + o);
+                }
                 if (++s == S) { s = 0; if (++r == R) { r = 0; c++; } }
             }
             if (rows < mr)
@@ -204,7 +209,8 @@ internal static unsafe class Conv
 {
     public static void Forward<F>(in Conv2dGeometry g, F* x, F* w, F* y) where F : unmanaged, INumber<F>
     {
-        if (Vector512.IsHardwareAccelerated) Forward<F, MicroKernel512<F>>(g, x, w, y);
+        if (Vector512.IsHardwareAccelerated && g.K <= Vector512<F>.Count) Forward<F, MicroKernel512Narrow<F>>(g, x, w, y);
+        else if (Vector512.IsHardwareAccelerated) Forward<F, MicroKernel512<F>>(g, x, w, y);
         else Forward<F, MicroKernel256<F>>(g, x, w, y);
     }
 
@@ -216,7 +222,8 @@ internal static unsafe class Conv
 
     public static void BackwardWeight<F>(in Conv2dGeometry g, F* x, F* dy, F* dw, F beta) where F : unmanaged, INumber<F>
     {
-        if (Vector512.IsHardwareAccelerated) BackwardWeight<F, MicroKernel512<F>>(g, x, dy, dw, beta);
+        if (Vector512.IsHardwareAccelerated && g.K <= Vector512<F>.Count) BackwardWeight<F, MicroKernel512Narrow<F>>(g, x, dy, dw, beta);
+        else if (Vector512.IsHardwareAccelerated) BackwardWeight<F, MicroKernel512<F>>(g, x, dy, dw, beta);
         else BackwardWeight<F, MicroKernel256<F>>(g, x, dy, dw, beta);
     }
 
