@@ -91,6 +91,12 @@ internal readonly unsafe struct StridedPackA<F>(F* p, long rs, long cs, long bat
                     else for (int l = lv; l < kc; l++) d[l * mr] = s[l];
                 }
             }
+            else if (rs == 1 && Avx512F.IsSupported)
+            {
+                // Aᵀ stored: each panel column is `rows` contiguous elements; masked loads never read past them.
+                for (int l = 0; l < kc; l++)
+                    GemmMath.CopyMasked(src + l * cs, dst + l * mr, rows, alpha, scale);
+            }
             else
             {
                 for (int l = 0; l < kc; l++)
@@ -124,9 +130,10 @@ internal readonly unsafe struct StridedPackB<F>(F* p, long rs, long cs, long bat
             F* src = p + l0 * rs + (j0 + jp) * cs;
             if (cs == 1)
             {
-                nuint bytes = (nuint)(cols * sizeof(F));
-                for (int l = 0; l < kc; l++)
-                    Unsafe.CopyBlockUnaligned(dst + l * nr, src + l * rs, (uint)bytes);
+                if (Avx512F.IsSupported)
+                    for (int l = 0; l < kc; l++) GemmMath.CopyMasked(src + l * rs, dst + l * nr, cols, F.One, false);
+                else
+                    for (int l = 0; l < kc; l++) Unsafe.CopyBlockUnaligned(dst + l * nr, src + l * rs, (uint)(cols * sizeof(F)));
             }
             else
             {
@@ -171,6 +178,44 @@ internal static unsafe class GemmMath
             return Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, F>();
         return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, F>();
     }
+
+    /// <summary>
+    /// dst[0..count) ← scale·src[0..count) with 512-bit masked loads and stores (nothing outside the range is read or
+    /// written). Requires AVX-512F.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyMasked<F>(F* src, F* dst, int count, F scale, bool scaled) where F : unmanaged
+    {
+        int w = Vector512<F>.Count;
+        for (int i = 0; i < count; i += w)
+        {
+            int left = count - i;
+            if (typeof(F) == typeof(float))
+            {
+                var v = left >= 16 ? Vector512.Load((float*)src + i)
+                    : Avx512F.MaskLoad((float*)src + i, Mask32(left), Vector512<float>.Zero);
+                if (scaled) v *= Vector512.Create(Unsafe.As<F, float>(ref scale));
+                if (left >= 16) Vector512.Store(v, (float*)dst + i);
+                else Avx512F.MaskStore((float*)dst + i, Mask32(left), v);
+            }
+            else
+            {
+                var v = left >= 8 ? Vector512.Load((double*)src + i)
+                    : Avx512F.MaskLoad((double*)src + i, Mask64(left), Vector512<double>.Zero);
+                if (scaled) v *= Vector512.Create(Unsafe.As<F, double>(ref scale));
+                if (left >= 8) Vector512.Store(v, (double*)dst + i);
+                else Avx512F.MaskStore((double*)dst + i, Mask64(left), v);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Mask32(int count) =>
+        Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Mask64(int count) =>
+        Vector512.LessThan(Vector512.Create(0L, 1, 2, 3, 4, 5, 6, 7), Vector512.Create((long)count)).AsDouble();
 
     /// <summary>0 when β = 0 (C is not read), 1 when β = 1, 2 otherwise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
