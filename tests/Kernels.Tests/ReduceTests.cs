@@ -125,6 +125,27 @@ public abstract class ReduceTests(Backend backend)
     }
 
     [Fact]
+    public void ArgmaxNaNRule()
+    {
+        // NaNs never compare greater: they are skipped, except at index 0 where the sweep starts.
+        foreach (int n in new[] { 5, 70, 300 })
+        {
+            var x = Enumerable.Range(0, n).Select(i => Math.Sin(i * 0.7)).ToArray();
+            int expected = Array.IndexOf(x, x.Max());
+            x[n / 3] = double.NaN;
+            if (expected == n / 3) expected = Array.IndexOf(x, x.Where(v => !double.IsNaN(v)).Max());
+            using var bx = _b.Upload<double>(x);
+            using var bi = _b.Allocate<int>(1);
+            _b.Argmax(bx.View, 1, n, 1, bi.View);
+            Assert.Equal(expected, bi.ToArray()[0]);
+            x[0] = double.NaN;
+            bx.CopyFrom(x);
+            _b.Argmax(bx.View, 1, n, 1, bi.View);
+            Assert.Equal(0, bi.ToArray()[0]);
+        }
+    }
+
+    [Fact]
     public void BadShapesThrow()
     {
         using var x = _b.Allocate<float>(10);

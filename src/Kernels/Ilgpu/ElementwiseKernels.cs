@@ -163,7 +163,8 @@ public static class IlgpuElementwiseKernels
 
     /// <summary>
     /// Argmax along the axis of x[outer, axis, inner], one group per output: each thread keeps the first maximum of
-    /// its strided entries, then a shared tree keeps the larger value, or the smaller index on ties.
+    /// its strided entries, then a shared tree keeps the larger value, or the smaller index on ties (index 0 only
+    /// ever sits on the left of the tree, so a NaN at x[0] wins as in the scalar definition).
     /// </summary>
     [IlgpuKernel]
     public static void Argmax<T>(ArrayView<T> x, ArrayView<int> indices, int axis, int inner)
@@ -174,15 +175,18 @@ public static class IlgpuElementwiseKernels
         int g = Grid.IdxX, tid = Group.IdxX;
         int o = g / inner, j = g % inner;
         long bas = (long)o * axis * inner + j;
-        int bi = tid < axis ? tid : 0;
-        T best = x[bas + (long)bi * inner];
-        for (int a = tid + Group.DimX; a < axis; a += Group.DimX)
+        // A thread's candidate: none yet (index int.MaxValue), or its first maximum. NaNs never become
+        // candidates except x[0], which thread 0 takes first and which then never loses (nothing compares greater):
+        // the same result as a scalar sweep with a strict ">" from element 0.
+        T best = T.Zero;
+        int bi = int.MaxValue;
+        for (int a = tid; a < axis; a += Group.DimX)
         {
             T v = x[bas + (long)a * inner];
-            if (v > best) { best = v; bi = a; }
+            if (bi == int.MaxValue ? (!T.IsNaN(v) || a == 0) : v > best) { best = v; bi = a; }
         }
         shv[tid] = best;
-        shi[tid] = tid < axis ? bi : int.MaxValue;
+        shi[tid] = bi;
         Group.Barrier();
         for (int s = Group.DimX / 2; s > 0; s >>= 1)
         {
