@@ -129,6 +129,25 @@ public static class IlgpuElementwiseKernels
         if (tid == 0) y[g] = sh[0];
     }
 
+    /// <summary>
+    /// Column pass of an axis reduction for wide slices (inner ≥ <see cref="IlgpuBackend.ColumnKernelMinInner"/>):
+    /// thread t handles output t % outputs over rows chunk·chunkRows … of the axis, so neighbouring threads read
+    /// neighbouring addresses (coalesced). y holds [chunks, outputs]; with one chunk it is the result.
+    /// </summary>
+    [IlgpuKernel]
+    public static void ReduceColumns<T, TOp>(Index1D t, ArrayView<T> x, ArrayView<T> y, int axis, int inner, int outputs, int chunkRows, TOp op)
+        where T : unmanaged where TOp : struct, IReduceOp<T>
+    {
+        int chunk = t / outputs, output = t % outputs;
+        int o = output / inner, j = output % inner;
+        int a0 = chunk * chunkRows;
+        int a1 = Math.Min(axis, a0 + chunkRows);
+        long p = ((long)o * axis + a0) * inner + j;
+        T acc = op.Identity;
+        for (int a = a0; a < a1; a++, p += inner) acc = op.Combine(acc, x[p]);
+        y[t] = acc;
+    }
+
     /// <summary>Partials of red over map(x[i]): group g reduces the grid-strided elements it owns into partials[g].</summary>
     [IlgpuKernel]
     public static void MapReduce<T, TMap, TRed>(ArrayView<T> x, ArrayView<T> partials, TMap map, TRed red)
