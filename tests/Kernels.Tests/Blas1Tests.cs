@@ -138,5 +138,5 @@ public sealed class Blas1TestsIlgpuCpu() : Blas1Tests(ElemBackends.IlgpuCpu)
     /// <inheritdoc />
     protected override int MaxLength => 1500;
     /// <inheritdoc />
-    protected override int LongLength => 200_000;
+    protected override int LongLength => 50_000;
 }

@@ -16,6 +16,9 @@ public abstract class ElementwiseTests(Backend backend)
 {
     private readonly Backend _b = backend;
 
+    /// <summary>FsCheck cases per functor and precision (slow simulated backends use fewer).</summary>
+    protected virtual int Cases => 25;
+
     /// <summary>Largest length generated; ILGPU test instantiations keep this modest.</summary>
     protected virtual int MaxLength => 3000;
 
@@ -97,8 +100,8 @@ public abstract class ElementwiseTests(Backend backend)
     private void CheckUnary<TOp>(TOp op, Func<double, double> f, double lo, double hi) where TOp : struct, IUnaryOp<float>, IUnaryOp<double>
     {
         var gen = from n in Lengths(MaxLength) from x in Values(n, lo, hi) select x;
-        Check(gen, x => UnaryCase<float, TOp>(op, f, x), 25);
-        Check(gen, x => UnaryCase<double, TOp>(op, f, x), 25);
+        Check(gen, x => UnaryCase<float, TOp>(op, f, x), Cases);
+        Check(gen, x => UnaryCase<double, TOp>(op, f, x), Cases);
     }
 
     private void UnaryCase<T, TOp>(TOp op, Func<double, double> f, double[] x0) where T : unmanaged where TOp : struct, IUnaryOp<T>
@@ -118,8 +121,8 @@ public abstract class ElementwiseTests(Backend backend)
         where TOp : struct, IBinaryOp<float>, IBinaryOp<double>
     {
         var gen = from n in Lengths(MaxLength) from a in Values(n, da.Lo, da.Hi) from b in Values(n, db.Lo, db.Hi) select (a, b);
-        Check(gen, c => BinaryCase<float, TOp>(op, f, c.a, c.b), 25);
-        Check(gen, c => BinaryCase<double, TOp>(op, f, c.a, c.b), 25);
+        Check(gen, c => BinaryCase<float, TOp>(op, f, c.a, c.b), Cases);
+        Check(gen, c => BinaryCase<double, TOp>(op, f, c.a, c.b), Cases);
     }
 
     private void BinaryCase<T, TOp>(TOp op, Func<double, double, double> f, double[] a0, double[] b0) where T : unmanaged where TOp : struct, IBinaryOp<T>
@@ -336,6 +339,8 @@ public sealed class ElementwiseTestsIlgpuCpu() : ElementwiseTests(ElemBackends.I
 {
     /// <inheritdoc />
     protected override int MaxLength => 400;
+    /// <inheritdoc />
+    protected override int Cases => 10;
     /// <inheritdoc />
     protected override int LargeLength => 20_000;
 }

@@ -63,31 +63,19 @@ public sealed partial class CpuBackend
         if (axis == 0 && (long)outer * inner > 0) throw new ArgumentException("Argmax: the reduced axis is empty, so there is no maximum.");
         RequireLength("Argmax", "x", x, (long)outer * axis * inner);
         RequireLength("Argmax", "indices", indices, (long)outer * inner);
+        if ((long)outer * inner == 0) return;
         int* pi = PtrOf(indices);
-        if (typeof(T) == typeof(float)) ArgmaxCore((float*)PtrOf(x), outer, axis, inner, pi);
-        else ArgmaxCore((double*)PtrOf(x), outer, axis, inner, pi);
-    }
-
-    /// <summary>
-    /// First index of the maximum along the axis. A strict "greater than" keeps the first of equal values; NaNs never
-    /// compare greater, so they are skipped unless the first element is NaN (then its index is returned).
-    /// </summary>
-    private static unsafe void ArgmaxCore<TF>(TF* x, int outer, int axis, int inner, int* indices) where TF : unmanaged, INumber<TF>
-    {
-        for (int o = 0; o < outer; o++)
+        int tasks = Math.Min(outer, ElementwiseKernels.TaskCount((long)outer * axis * inner));
+        int per = (outer + tasks - 1) / tasks;
+        if (typeof(T) == typeof(float))
         {
-            TF* xs = x + (long)o * axis * inner;
-            for (int j = 0; j < inner; j++)
-            {
-                TF best = xs[j];
-                int bi = 0;
-                for (int a = 1; a < axis; a++)
-                {
-                    TF v = xs[(long)a * inner + j];
-                    if (v > best) { best = v; bi = a; }
-                }
-                indices[(long)o * inner + j] = bi;
-            }
+            var body = new ArgmaxBody<float> { X = (float*)PtrOf(x), Indices = pi, Outer = outer, Axis = axis, Inner = inner, OuterPerTask = per };
+            if (tasks <= 1) body.Run(0); else CpuParallel.For((outer + per - 1) / per, body);
+        }
+        else
+        {
+            var body = new ArgmaxBody<double> { X = (double*)PtrOf(x), Indices = pi, Outer = outer, Axis = axis, Inner = inner, OuterPerTask = per };
+            if (tasks <= 1) body.Run(0); else CpuParallel.For((outer + per - 1) / per, body);
         }
     }
 }

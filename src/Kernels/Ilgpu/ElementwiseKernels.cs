@@ -129,6 +129,25 @@ public static class IlgpuElementwiseKernels
         if (tid == 0) y[g] = sh[0];
     }
 
+    /// <summary>
+    /// Column pass of an axis reduction for wide slices (inner ≥ <see cref="IlgpuBackend.ColumnKernelMinInner"/>):
+    /// thread t handles output t % outputs over rows chunk·chunkRows … of the axis, so neighbouring threads read
+    /// neighbouring addresses (coalesced). y holds [chunks, outputs]; with one chunk it is the result.
+    /// </summary>
+    [IlgpuKernel]
+    public static void ReduceColumns<T, TOp>(Index1D t, ArrayView<T> x, ArrayView<T> y, int axis, int inner, int outputs, int chunkRows, TOp op)
+        where T : unmanaged where TOp : struct, IReduceOp<T>
+    {
+        int chunk = t / outputs, output = t % outputs;
+        int o = output / inner, j = output % inner;
+        int a0 = chunk * chunkRows;
+        int a1 = Math.Min(axis, a0 + chunkRows);
+        long p = ((long)o * axis + a0) * inner + j;
+        T acc = op.Identity;
+        for (int a = a0; a < a1; a++, p += inner) acc = op.Combine(acc, x[p]);
+        y[t] = acc;
+    }
+
     /// <summary>Partials of red over map(x[i]): group g reduces the grid-strided elements it owns into partials[g].</summary>
     [IlgpuKernel]
     public static void MapReduce<T, TMap, TRed>(ArrayView<T> x, ArrayView<T> partials, TMap map, TRed red)
@@ -163,7 +182,8 @@ public static class IlgpuElementwiseKernels
 
     /// <summary>
     /// Argmax along the axis of x[outer, axis, inner], one group per output: each thread keeps the first maximum of
-    /// its strided entries, then a shared tree keeps the larger value, or the smaller index on ties.
+    /// its strided entries, then a shared tree keeps the larger value, or the smaller index on ties (index 0 only
+    /// ever sits on the left of the tree, so a NaN at x[0] wins as in the scalar definition).
     /// </summary>
     [IlgpuKernel]
     public static void Argmax<T>(ArrayView<T> x, ArrayView<int> indices, int axis, int inner)
@@ -174,15 +194,18 @@ public static class IlgpuElementwiseKernels
         int g = Grid.IdxX, tid = Group.IdxX;
         int o = g / inner, j = g % inner;
         long bas = (long)o * axis * inner + j;
-        int bi = tid < axis ? tid : 0;
-        T best = x[bas + (long)bi * inner];
-        for (int a = tid + Group.DimX; a < axis; a += Group.DimX)
+        // A thread's candidate: none yet (index int.MaxValue), or its first maximum. NaNs never become
+        // candidates except x[0], which thread 0 takes first and which then never loses (nothing compares greater):
+        // the same result as a scalar sweep with a strict ">" from element 0.
+        T best = T.Zero;
+        int bi = int.MaxValue;
+        for (int a = tid; a < axis; a += Group.DimX)
         {
             T v = x[bas + (long)a * inner];
-            if (v > best) { best = v; bi = a; }
+            if (bi == int.MaxValue ? (!T.IsNaN(v) || a == 0) : v > best) { best = v; bi = a; }
         }
         shv[tid] = best;
-        shi[tid] = tid < axis ? bi : int.MaxValue;
+        shi[tid] = bi;
         Group.Barrier();
         for (int s = Group.DimX / 2; s > 0; s >>= 1)
         {

@@ -33,6 +33,8 @@ public sealed partial class IlgpuBackend
     /// A device scratch view of at least <paramref name="length"/> elements in slot <paramref name="slot"/> (a
     /// kernel sequence uses distinct slots for buffers alive at once). Reuse is safe because kernels on the
     /// accelerator's default stream run in issue order; growing waits for pending work before freeing the old one.
+    /// Like the stream itself, the scratch is shared: host threads issuing reductions on one backend at the same time
+    /// must serialise their calls.
     /// </summary>
     internal ArrayView<T> Scratch<T>(int length, int slot) where T : unmanaged
     {
@@ -77,6 +79,11 @@ public sealed partial class IlgpuBackend
     private void ReduceAxisPasses<T, TOp>(TOp op, ArrayView<T> x, int axis, int inner, int outputs, ArrayView<T> y, int slot)
         where T : unmanaged where TOp : struct, IReduceOp<T>
     {
+        if (inner >= ColumnKernelMinInner)
+        {
+            ReduceColumnPasses(op, x, axis, inner, outputs, y, slot);
+            return;
+        }
         var k = GetKernel("ReduceAxis", typeof((T, TOp)), acc => acc.LoadStreamKernel<ArrayView<T>, ArrayView<T>, int, int, int, int, TOp>(IlgpuElementwiseKernels.ReduceAxis<T, TOp>));
         int g = ReduceGroupSize;
         // Each group should own ≥ 4 elements per thread; keep at most ~1024 groups per output sweep.
@@ -90,6 +97,33 @@ public sealed partial class IlgpuBackend
         var partials = Scratch<T>(checked(outputs * chunks), slot);
         k(new KernelConfig(outputs * chunks, g), x, partials, axis, inner, chunks, chunkLength, op);
         ReduceAxisPasses(op, partials, chunks, 1, outputs, y, slot + 1);
+    }
+
+    /// <summary>Slices at least this wide reduce with one thread per column (coalesced) instead of a group per output.</summary>
+    internal const int ColumnKernelMinInner = 16;
+
+    /// <summary>Rows one thread of the column kernel combines sequentially before the next pass takes over.</summary>
+    internal const int ColumnChunkRows = 64;
+
+    /// <summary>
+    /// Column reduction: blocks of <see cref="ColumnChunkRows"/> rows per thread leave [chunks, outputs] partials,
+    /// which are reduced again as one wide slice until a single chunk remains (a blocked sum: float error grows with
+    /// 64 + the number of passes, not with the axis length).
+    /// </summary>
+    private void ReduceColumnPasses<T, TOp>(TOp op, ArrayView<T> x, int axis, int inner, int outputs, ArrayView<T> y, int slot)
+        where T : unmanaged where TOp : struct, IReduceOp<T>
+    {
+        var k = GetKernel("ReduceColumns", typeof((T, TOp)), acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, int, int, int, int, TOp>(IlgpuElementwiseKernels.ReduceColumns<T, TOp>));
+        int chunks = (axis + ColumnChunkRows - 1) / ColumnChunkRows;
+        if (chunks <= 1)
+        {
+            k(outputs, x, y, axis, inner, outputs, axis, op);
+            return;
+        }
+        var partials = Scratch<T>(checked(chunks * outputs), slot);
+        k(chunks * outputs, x, partials, axis, inner, outputs, ColumnChunkRows, op);
+        // partials is [chunks, outputs]: one slice with the chunks as its axis.
+        ReduceColumnPasses(op, partials, chunks, outputs, outputs, y, slot + 1);
     }
 
     /// <summary>red over map(x) on the device, returned to the host (waits).</summary>

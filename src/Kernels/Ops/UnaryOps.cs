@@ -141,7 +141,7 @@ public struct Relu : IUnaryOp<float>, IUnaryOp<double>
     public readonly Vector512<double> Apply(Vector512<double> x) => Vector512.GreaterThan(x, Vector512<double>.Zero) & x;
 }
 
-/// <summary>y = tanh x. The vector forms evaluate in double (see <see cref="VectorMath"/>).</summary>
+/// <summary>y = tanh x (vector forms: see <see cref="VectorMath"/>).</summary>
 public struct Tanh : IUnaryOp<float>, IUnaryOp<double>
 {
     /// <inheritdoc />
@@ -149,11 +149,11 @@ public struct Tanh : IUnaryOp<float>, IUnaryOp<double>
     /// <inheritdoc />
     public readonly double Apply(double x) => Math.Tanh(x);
     /// <inheritdoc />
-    public readonly Vector256<float> Apply(Vector256<float> x) => VectorMath.ViaDouble(this, x);
+    public readonly Vector256<float> Apply(Vector256<float> x) => VectorMath.Tanh(x);
     /// <inheritdoc />
     public readonly Vector256<double> Apply(Vector256<double> x) => VectorMath.Tanh(x);
     /// <inheritdoc />
-    public readonly Vector512<float> Apply(Vector512<float> x) => VectorMath.ViaDouble(this, x);
+    public readonly Vector512<float> Apply(Vector512<float> x) => VectorMath.Tanh(x);
     /// <inheritdoc />
     public readonly Vector512<double> Apply(Vector512<double> x) => VectorMath.Tanh(x);
 }
