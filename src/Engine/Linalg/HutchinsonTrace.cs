@@ -57,8 +57,8 @@ public sealed class HutchinsonTrace<T> : IDisposable where T : unmanaged, IFloat
             int count = Math.Min(BatchSize, probes - done);
             var block = _probes.Slice(0, count * n);
             _backend.RandomRademacher(block, seed, stream, offset);
-            // Element i comes from counter offset + i/4: advance past this block's counters.
-            offset += (ulong)((count * n + 3) / 4);
+            // The offset counts elements of the Philox stream: the next block continues this one.
+            offset += (ulong)(count * n);
             Accumulate(a, block, count, n, ref acc);
             done += count;
         }
