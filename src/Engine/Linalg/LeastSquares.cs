@@ -13,7 +13,9 @@ namespace Tangent.Engine.Linalg;
 /// <remarks>
 /// Accuracy: atol and btol are roughly the relative accuracy wanted in A and b; when A and b are exact to
 /// machine precision, atol = btol = 1e-8 (VIKING's choice for its LSMR projection) gives about 8 correct digits
-/// in x for well-conditioned A, and in general the error in x is about cond(A)·max(atol, btol). Tolerances below
+/// in x for well-conditioned A. In general the relative error in x is about cond(A)·max(atol, btol) for
+/// consistent systems, plus cond(A)²·atol·‖r‖/(‖A‖‖x‖) when b is not in the range of A (the least-squares
+/// perturbation bound: stopping at ‖Aᵀr‖ ≤ atol‖A‖‖r‖ leaves x − x* = (AᵀA)⁻¹Aᵀr). Tolerances below
 /// machine precision stop with <see cref="StopReason.MachinePrecision"/> (tests 4–6 of the papers).
 /// </remarks>
 /// <param name="Atol">Relative accuracy of A (and the least-squares test).</param>
