@@ -134,8 +134,8 @@ public sealed class Lanczos<T> : IDisposable where T : unmanaged, IFloatingPoint
             m++;
             if (!double.IsFinite(alpha) || !double.IsFinite(beta)) { breakdown = SolverBreakdown.NotANumber; break; }
             normT = Math.Max(normT, Math.Abs(alpha) + beta + (m > 1 ? _beta[m - 2] : 0));
-            // An invariant subspace: the Ritz pairs are exact.
-            if (beta <= Scalar<T>.Epsilon * Math.Max(normT, double.Epsilon) || m == mMax) break;
+            // An invariant subspace (β at the rounding level n·ε·‖T‖): the Ritz pairs are exact.
+            if (beta <= n * Scalar<T>.Epsilon * Math.Max(normT, double.Epsilon) || m == mMax) break;
             var next = basis.Slice(m * n, n);
             _backend.Copy(w, next);
             _backend.Scal(Scalar<T>.Of(1 / beta), next);
