@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 using Tangent.Kernels.Backends;
 using Tangent.Kernels.Ops;
 
@@ -73,14 +73,6 @@ public static class LinearOperator
         => new ClosureOperator<T>(backend, rows, columns, apply, applyTranspose, applyMany, applyTransposeMany);
 }
 
-/// <summary>Elementwise product a ⊙ b as a struct functor for <see cref="Backend.Map2{T, TOp}"/>.</summary>
-internal readonly struct MultiplyElements<T> : IBinaryOp<T> where T : unmanaged, INumberBase<T>
-{
-    public T Apply(T a, T b) => a * b;
-    public Vector256<T> Apply(Vector256<T> a, Vector256<T> b) => a * b;
-    public Vector512<T> Apply(Vector512<T> a, Vector512<T> b) => a * b;
-}
-
 internal sealed class DenseOperator<T> : LinearOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly BufferView<T> _a;
@@ -115,7 +107,16 @@ internal sealed class DiagonalOperator<T> : LinearOperator<T> where T : unmanage
 
     public DiagonalOperator(Backend backend, BufferView<T> diagonal) : base(backend, diagonal.Length, diagonal.Length) => _d = diagonal;
 
-    protected override void ApplyCore(BufferView<T> x, BufferView<T> y) => Backend.Map2(default(MultiplyElements<T>), _d, x, y);
+    // The kernel library's Mul functor is defined for float and double separately; T is one of them.
+    protected override void ApplyCore(BufferView<T> x, BufferView<T> y)
+    {
+        if (typeof(T) == typeof(float))
+            Backend.Map2(default(Mul), As<float>(_d), As<float>(x), As<float>(y));
+        else
+            Backend.Map2(default(Mul), As<double>(_d), As<double>(x), As<double>(y));
+    }
+
+    private static BufferView<TTo> As<TTo>(BufferView<T> view) where TTo : unmanaged => Unsafe.As<BufferView<T>, BufferView<TTo>>(ref view);
 
     protected override void ApplyTransposeCore(BufferView<T> y, BufferView<T> x) => ApplyCore(y, x);
 
