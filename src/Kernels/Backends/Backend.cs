@@ -161,8 +161,10 @@ public abstract partial class Backend : IDisposable
     // ---------------------------------------------------------------- random numbers (Philox4x32-10)
 
     /// <summary>
-    /// Uniform values in [0, 1): element i comes from the Philox4x32-10 block at counter
-    /// <c>(offset + i / 4, stream)</c> with key <paramref name="seed"/>; bit-identical on every backend.
+    /// Uniform values in [0, 1): element i is element <c>offset + i</c> of Philox4x32-10 stream
+    /// <paramref name="stream"/> under key <paramref name="seed"/> (the offset counts elements, so consecutive
+    /// fills continue one another); bit-identical on every backend. Layout of bits to values:
+    /// <see cref="Rng.PhiloxSampling"/>.
     /// </summary>
     public abstract void RandomUniform<T>(BufferView<T> y, ulong seed, ulong stream, ulong offset) where T : unmanaged;
 

@@ -1,17 +1,36 @@
+using System.Runtime.CompilerServices;
 using Tangent.Kernels.Backends;
-using Tangent.Kernels.Ops;
 
 namespace Tangent.Kernels.Cpu;
 
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public override void Conv2dForward<T>(in Conv2dGeometry g, BufferView<T> x, BufferView<T> w, BufferView<T> y) => throw new NotSupportedException("cpu Conv2dForward: not implemented yet");
+    public override unsafe void Conv2dForward<T>(in Conv2dGeometry g, BufferView<T> x, BufferView<T> w, BufferView<T> y)
+    {
+        RequireFloat<T>();
+        ConvShape.Validate("conv2d forward", g, "x", x, "w", w, "y", y);
+        if (typeof(T) == typeof(float)) Conv.Forward(g, (float*)PtrOf(x), (float*)PtrOf(w), (float*)PtrOf(y));
+        else Conv.Forward(g, (double*)PtrOf(x), (double*)PtrOf(w), (double*)PtrOf(y));
+    }
 
     /// <inheritdoc />
-    public override void Conv2dBackwardInput<T>(in Conv2dGeometry g, BufferView<T> dy, BufferView<T> w, BufferView<T> dx) => throw new NotSupportedException("cpu Conv2dBackwardInput: not implemented yet");
+    public override unsafe void Conv2dBackwardInput<T>(in Conv2dGeometry g, BufferView<T> dy, BufferView<T> w, BufferView<T> dx)
+    {
+        RequireFloat<T>();
+        ConvShape.Validate("conv2d backward-input", g, "dx", dx, "w", w, "dy", dy);
+        if (typeof(T) == typeof(float)) Conv.BackwardInput(g, (float*)PtrOf(dy), (float*)PtrOf(w), (float*)PtrOf(dx));
+        else Conv.BackwardInput(g, (double*)PtrOf(dy), (double*)PtrOf(w), (double*)PtrOf(dx));
+    }
 
     /// <inheritdoc />
-    public override void Conv2dBackwardWeight<T>(in Conv2dGeometry g, BufferView<T> x, BufferView<T> dy, BufferView<T> dw, T beta) => throw new NotSupportedException("cpu Conv2dBackwardWeight: not implemented yet");
-
+    public override unsafe void Conv2dBackwardWeight<T>(in Conv2dGeometry g, BufferView<T> x, BufferView<T> dy, BufferView<T> dw, T beta)
+    {
+        RequireFloat<T>();
+        ConvShape.Validate("conv2d backward-weight", g, "x", x, "dw", dw, "dy", dy);
+        if (typeof(T) == typeof(float))
+            Conv.BackwardWeight(g, (float*)PtrOf(x), (float*)PtrOf(dy), (float*)PtrOf(dw), Unsafe.As<T, float>(ref beta));
+        else
+            Conv.BackwardWeight(g, (double*)PtrOf(x), (double*)PtrOf(dy), (double*)PtrOf(dw), Unsafe.As<T, double>(ref beta));
+    }
 }
