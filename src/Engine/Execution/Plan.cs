@@ -140,6 +140,29 @@ public sealed class Plan<T> : IDisposable where T : unmanaged
         for (int i = 0; i < _copyOut.Count; i++) _copyOut[i].Run();
     }
 
+    /// <summary>
+    /// Diagnostics: runs each step <paramref name="repeats"/> times on its own (after one full run) and returns the
+    /// mean milliseconds per step with its primitive and layer, in execution order.
+    /// </summary>
+    public IReadOnlyList<(string Primitive, string Scope, string Shapes, double Milliseconds)> ProfileSteps(int repeats = 20)
+    {
+        Run();
+        var result = new List<(string, string, string, double)>();
+        for (int i = 0; i < _steps.Length; i++)
+        {
+            if (_steps[i] is not { } step) continue;
+            step.Run();
+            Backend.Synchronize();
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            for (int r = 0; r < repeats; r++) step.Run();
+            Backend.Synchronize();
+            double ms = (System.Diagnostics.Stopwatch.GetTimestamp() - t0) * 1000.0 / System.Diagnostics.Stopwatch.Frequency / repeats;
+            var eq = _stepEquations[i];
+            result.Add((eq.Primitive.Name, eq.Scope, string.Join(",", eq.Inputs.Select(v => v.Shape.ToString())), ms));
+        }
+        return result;
+    }
+
     /// <summary>Reads a floating output group into a new host array (convenience for tests and tools).</summary>
     public T[] ReadOutput(string group)
     {
