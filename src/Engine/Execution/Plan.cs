@@ -142,23 +142,26 @@ public sealed class Plan<T> : IDisposable where T : unmanaged
 
     /// <summary>
     /// Diagnostics: runs each step <paramref name="repeats"/> times on its own (after one full run) and returns the
-    /// mean milliseconds per step with its primitive and layer, in execution order.
+    /// mean milliseconds per step (and the managed bytes one run of it allocated) with its primitive and layer, in execution order.
     /// </summary>
-    public IReadOnlyList<(string Primitive, string Scope, string Shapes, double Milliseconds)> ProfileSteps(int repeats = 20)
+    public IReadOnlyList<(string Primitive, string Scope, string Shapes, double Milliseconds, long AllocatedBytes)> ProfileSteps(int repeats = 20)
     {
         Run();
-        var result = new List<(string, string, string, double)>();
+        var result = new List<(string, string, string, double, long)>();
         for (int i = 0; i < _steps.Length; i++)
         {
             if (_steps[i] is not { } step) continue;
             step.Run();
             Backend.Synchronize();
+            long a0 = GC.GetAllocatedBytesForCurrentThread();
+            step.Run();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - a0;
             long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             for (int r = 0; r < repeats; r++) step.Run();
             Backend.Synchronize();
             double ms = (System.Diagnostics.Stopwatch.GetTimestamp() - t0) * 1000.0 / System.Diagnostics.Stopwatch.Frequency / repeats;
             var eq = _stepEquations[i];
-            result.Add((eq.Primitive.Name, eq.Scope, string.Join(",", eq.Inputs.Select(v => v.Shape.ToString())), ms));
+            result.Add((eq.Primitive.Name, eq.Scope, string.Join(",", eq.Inputs.Select(v => v.Shape.ToString())), ms, allocated));
         }
         return result;
     }
@@ -363,19 +366,37 @@ internal interface IGroupCopy
 /// How one input or output group maps onto the caller's flat buffer: members either point straight into it (the
 /// slot's view is redirected) or are copied row by row (stacked groups of several members).
 /// </summary>
-internal sealed class GroupBinding<TE>(Backend backend, VarGroup group, Slot<TE>[] slots, bool isInput, bool[]? copy) : IGroupCopy
-    where TE : unmanaged
+internal sealed class GroupBinding<TE> : IGroupCopy where TE : unmanaged
 {
-    public VarGroup Group { get; } = group;
-    public bool IsInput { get; } = isInput;
+    private readonly Backend _backend;
+    private readonly Slot<TE>[] _slots;
+    private readonly bool[]? _copy;
+    private readonly int[] _lengths, _offsets;
+    private readonly int _rows, _rowLength;
+
+    public GroupBinding(Backend backend, VarGroup group, Slot<TE>[] slots, bool isInput, bool[]? copy)
+    {
+        _backend = backend;
+        Group = group;
+        _slots = slots;
+        IsInput = isInput;
+        _copy = copy;
+        _lengths = group.Vars.Select(group.BaseLength).ToArray();
+        _offsets = group.Offsets.ToArray();
+        _rows = Math.Max(group.Repeat, 1);
+        _rowLength = group.Length;
+    }
+
+    public VarGroup Group { get; }
+    public bool IsInput { get; }
     public BufferView<TE> Current { get; private set; }
 
     public void Bind(BufferView<TE> data, bool applyNow = true)
     {
         if (data.Length != Group.TotalLength)
             throw new ArgumentException($"group '{Group.Name}' needs a buffer of {Group.TotalLength} elements, got {data.Length}.");
-        if (!ReferenceEquals(data.Buffer.Backend, backend))
-            throw new ArgumentException($"group '{Group.Name}': the buffer lives on {data.Buffer.Backend.Info.Name}, the plan on {backend.Info.Name}.");
+        if (!ReferenceEquals(data.Buffer.Backend, _backend))
+            throw new ArgumentException($"group '{Group.Name}': the buffer lives on {data.Buffer.Backend.Info.Name}, the plan on {_backend.Info.Name}.");
         Current = data;
         if (applyNow) Apply();
     }
@@ -384,31 +405,28 @@ internal sealed class GroupBinding<TE>(Backend backend, VarGroup group, Slot<TE>
     public void Apply()
     {
         if (Current.IsNull) return;
-        for (int i = 0; i < slots.Length; i++)
+        for (int i = 0; i < _slots.Length; i++)
         {
-            if (copy != null && copy[i]) continue;
-            int len = Group.BaseLength(Group.Vars[i]) * Math.Max(Group.Repeat, 1);
-            int off = Group.Repeat > 1 ? 0 : Group.Offsets[i];
-            slots[i].View = Current.Slice(off, len);
+            if (_copy != null && _copy[i]) continue;
+            int off = Group.Repeat > 1 ? 0 : _offsets[i];
+            _slots[i].View = Current.Slice(off, _lengths[i] * _rows);
         }
     }
 
     /// <summary>Row-by-row copies for the members that cannot point into the flat buffer.</summary>
     public void Run()
     {
-        int rows = Math.Max(Group.Repeat, 1);
-        for (int i = 0; i < slots.Length; i++)
+        for (int i = 0; i < _slots.Length; i++)
         {
-            if (!copy![i]) continue;
-            int len = Group.BaseLength(Group.Vars[i]);
-            int off = Group.Offsets[i];
-            var slotView = slots[i].View;
-            for (int k = 0; k < rows; k++)
+            if (!_copy![i]) continue;
+            int len = _lengths[i];
+            var slotView = _slots[i].View;
+            for (int k = 0; k < _rows; k++)
             {
-                var flat = Current.Slice(k * Group.Length + off, len);
+                var flat = Current.Slice(k * _rowLength + _offsets[i], len);
                 var mine = slotView.Slice(k * len, len);
-                if (IsInput) backend.Copy(flat, mine);
-                else backend.Copy(mine, flat);
+                if (IsInput) _backend.Copy(flat, mine);
+                else _backend.Copy(mine, flat);
             }
         }
     }
