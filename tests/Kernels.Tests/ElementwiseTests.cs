@@ -330,3 +330,12 @@ public abstract class ElementwiseTests(Backend backend)
 
 /// <summary>Elementwise tests on the cpu backend.</summary>
 public sealed class ElementwiseTestsCpu() : ElementwiseTests(TestBackends.Cpu);
+
+/// <summary>Elementwise tests on ILGPU's CPU accelerator (small sizes: each launch costs ~0.4 ms there).</summary>
+public sealed class ElementwiseTestsIlgpuCpu() : ElementwiseTests(ElemBackends.IlgpuCpu)
+{
+    /// <inheritdoc />
+    protected override int MaxLength => 400;
+    /// <inheritdoc />
+    protected override int LargeLength => 20_000;
+}

@@ -15,6 +15,9 @@ public abstract class ReduceTests(Backend backend)
     /// <summary>Largest dimension generated.</summary>
     protected virtual int MaxDim => 40;
 
+    /// <summary>Whether <see cref="LargeShapes"/> caps its sizes (slow simulated backends).</summary>
+    protected virtual bool SmallLargeShapes => false;
+
     /// <summary>Length of the long full reduction.</summary>
     protected virtual int LongLength => 1_000_000;
 
@@ -87,6 +90,7 @@ public abstract class ReduceTests(Backend backend)
     [InlineData(3000, 70, 1)]      // many short rows
     public void LargeShapes(int outer, int axis, int inner)
     {
+        if (SmallLargeShapes) { outer = Math.Min(outer, 8); axis = Math.Min(axis, 3000); inner = Math.Min(inner, 20); }
         var rnd = new Random(outer + axis + inner);
         var x = Enumerable.Range(0, outer * axis * inner).Select(_ => rnd.NextDouble() * 2 - 0.5).ToArray();
         ReduceCase<float, SumOp>(default, 0, (a, b) => a + b, (outer, axis, inner, x));
@@ -135,3 +139,14 @@ public abstract class ReduceTests(Backend backend)
 
 /// <summary>Reduction tests on the cpu backend.</summary>
 public sealed class ReduceTestsCpu() : ReduceTests(TestBackends.Cpu);
+
+/// <summary>Reduction tests on ILGPU's CPU accelerator (small sizes: barriers cost milliseconds there).</summary>
+public sealed class ReduceTestsIlgpuCpu() : ReduceTests(ElemBackends.IlgpuCpu)
+{
+    /// <inheritdoc />
+    protected override int MaxDim => 12;
+    /// <inheritdoc />
+    protected override int LongLength => 100_000;
+    /// <inheritdoc />
+    protected override bool SmallLargeShapes => true;
+}

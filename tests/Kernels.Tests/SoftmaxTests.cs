@@ -11,6 +11,9 @@ public abstract class SoftmaxTests(Backend backend)
 {
     private readonly Backend _b = backend;
 
+    /// <summary>Rows of the large-batch test.</summary>
+    protected virtual int LargeRows => 2000;
+
     /// <summary>Largest row length generated.</summary>
     protected virtual int MaxCols => 300;
 
@@ -167,7 +170,8 @@ public abstract class SoftmaxTests(Backend backend)
     public void LargeBatchUsesEveryRow()
     {
         var rnd = new Random(9);
-        const int rows = 2000, cols = 100;
+        int rows = LargeRows;
+        const int cols = 100;
         var x = Enumerable.Range(0, rows * cols).Select(_ => rnd.NextDouble() * 10 - 5).ToArray();
         SoftmaxCase<float>((rows, cols, x));
         CrossEntropyCase<float>((rows, cols, x), 1);
@@ -196,3 +200,12 @@ public abstract class SoftmaxTests(Backend backend)
 
 /// <summary>Softmax-family tests on the cpu backend.</summary>
 public sealed class SoftmaxTestsCpu() : SoftmaxTests(TestBackends.Cpu);
+
+/// <summary>Softmax-family tests on ILGPU's CPU accelerator (small sizes).</summary>
+public sealed class SoftmaxTestsIlgpuCpu() : SoftmaxTests(ElemBackends.IlgpuCpu)
+{
+    /// <inheritdoc />
+    protected override int MaxCols => 80;
+    /// <inheritdoc />
+    protected override int LargeRows => 100;
+}

@@ -10,7 +10,7 @@ public sealed partial class CpuBackend
     public override void Axpy<T>(T alpha, BufferView<T> x, BufferView<T> y)
     {
         RequireFloat<T>();
-        RequireSameLength("Axpy", "x", x, "y", y);
+        KernelChecks.SameLength("Axpy", "x", x, "y", y);
         var op = new Axpby(ToDouble(alpha), 1.0);
         if (typeof(T) == typeof(float)) Map2(op, AsView<T, float>(x), AsView<T, float>(y), AsView<T, float>(y));
         else Map2(op, AsView<T, double>(x), AsView<T, double>(y), AsView<T, double>(y));
@@ -30,7 +30,7 @@ public sealed partial class CpuBackend
     public override unsafe T Dot<T>(BufferView<T> x, BufferView<T> y)
     {
         RequireFloat<T>();
-        RequireSameLength("Dot", "x", x, "y", y);
+        KernelChecks.SameLength("Dot", "x", x, "y", y);
         int kind = typeof(T) == typeof(float) ? 0 : 1;
         double r = Blas1Reduce(kind, PtrOf(x), PtrOf(y), 1.0, x.Length, sum: true);
         return FromDouble<T>(r);

@@ -10,7 +10,7 @@ public sealed partial class CpuBackend
     public override unsafe void Reduce<T, TOp>(TOp op, BufferView<T> x, int outer, int axis, int inner, BufferView<T> y)
     {
         RequireFloat<T>();
-        RequireReduceShape("Reduce", outer, axis, inner);
+        KernelChecks.ReduceShape("Reduce", outer, axis, inner);
         RequireLength("Reduce", "x", x, (long)outer * axis * inner);
         RequireLength("Reduce", "y", y, (long)outer * inner);
         long outputs = (long)outer * inner;
@@ -59,7 +59,7 @@ public sealed partial class CpuBackend
     public override unsafe void Argmax<T>(BufferView<T> x, int outer, int axis, int inner, BufferView<int> indices)
     {
         RequireFloat<T>();
-        RequireReduceShape("Argmax", outer, axis, inner);
+        KernelChecks.ReduceShape("Argmax", outer, axis, inner);
         if (axis == 0 && (long)outer * inner > 0) throw new ArgumentException("Argmax: the reduced axis is empty, so there is no maximum.");
         RequireLength("Argmax", "x", x, (long)outer * axis * inner);
         RequireLength("Argmax", "indices", indices, (long)outer * inner);
@@ -89,12 +89,6 @@ public sealed partial class CpuBackend
                 indices[(long)o * inner + j] = bi;
             }
         }
-    }
-
-    private static void RequireReduceShape(string kernel, int outer, int axis, int inner)
-    {
-        if (outer < 0 || axis < 0 || inner < 0)
-            throw new ArgumentException($"{kernel}: shape [outer={outer}, axis={axis}, inner={inner}] has a negative dimension.");
     }
 }
 

@@ -10,7 +10,7 @@ public sealed partial class CpuBackend
     public override unsafe void Softmax<T>(BufferView<T> x, int rows, int cols, BufferView<T> y)
     {
         RequireFloat<T>();
-        RequireRows("Softmax", rows, cols);
+        KernelChecks.Rows("Softmax", rows, cols);
         RequireLength("Softmax", "x", x, (long)rows * cols);
         RequireLength("Softmax", "y", y, (long)rows * cols);
         RunSoftmax(SoftmaxMode.Softmax, false, PtrOf(x), PtrOf(y), null, null, rows, cols);
@@ -20,7 +20,7 @@ public sealed partial class CpuBackend
     public override unsafe void LogSoftmax<T>(BufferView<T> x, int rows, int cols, BufferView<T> y)
     {
         RequireFloat<T>();
-        RequireRows("LogSoftmax", rows, cols);
+        KernelChecks.Rows("LogSoftmax", rows, cols);
         RequireLength("LogSoftmax", "x", x, (long)rows * cols);
         RequireLength("LogSoftmax", "y", y, (long)rows * cols);
         RunSoftmax(SoftmaxMode.LogSoftmax, false, PtrOf(x), PtrOf(y), null, null, rows, cols);
@@ -31,7 +31,7 @@ public sealed partial class CpuBackend
         BufferView<T> loss, BufferView<T> probs)
     {
         RequireFloat<T>();
-        RequireRows("SoftmaxCrossEntropy", rows, cols);
+        KernelChecks.Rows("SoftmaxCrossEntropy", rows, cols);
         RequireLength("SoftmaxCrossEntropy", "logits", logits, (long)rows * cols);
         RequireLength("SoftmaxCrossEntropy", "labels", labels, rows);
         RequireLength("SoftmaxCrossEntropy", "loss", loss, rows);
@@ -46,7 +46,7 @@ public sealed partial class CpuBackend
         int rows, int cols, BufferView<T> dlogits)
     {
         RequireFloat<T>();
-        RequireRows("SoftmaxCrossEntropyBackward", rows, cols);
+        KernelChecks.Rows("SoftmaxCrossEntropyBackward", rows, cols);
         RequireLength("SoftmaxCrossEntropyBackward", "probs", probs, (long)rows * cols);
         RequireLength("SoftmaxCrossEntropyBackward", "labels", labels, rows);
         RequireLength("SoftmaxCrossEntropyBackward", "dloss", dloss, rows);
@@ -75,12 +75,6 @@ public sealed partial class CpuBackend
         var body = new SoftmaxBody<TF, TExp> { Mode = mode, Backward = backward, X = x, Y = y, Loss = loss, Labels = labels, Rows = rows, Cols = cols, RowsPerTask = per };
         if (tasks <= 1) body.Run(0);
         else CpuParallel.For((rows + per - 1) / per, body);
-    }
-
-    private static void RequireRows(string kernel, int rows, int cols)
-    {
-        if (rows < 0 || cols < 0) throw new ArgumentException($"{kernel}: shape [{rows}, {cols}] has a negative dimension.");
-        if (cols == 0 && rows > 0) throw new ArgumentException($"{kernel}: rows of 0 columns have no softmax.");
     }
 
     private static unsafe void RequireLabels(string kernel, int* labels, int rows, int cols)

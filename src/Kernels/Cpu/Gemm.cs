@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tangent.Kernels.Cpu;
 
@@ -215,11 +216,40 @@ internal static unsafe class GemmMath
         where F : unmanaged, INumber<F>
     {
         int mode = BetaMode(beta);
+        if (typeof(F) == typeof(float) && rsc == 1 && csc != 1 && mr <= 16 && Transpose16.IsSupported)
+        {
+            StoreColumns((float*)tile, ldt, (float*)c, csc, Unsafe.As<F, float>(ref beta), mode, mr, nr);
+            return;
+        }
         // Walk C along whichever index is contiguous in memory (conv outputs are stored transposed).
         if (csc <= rsc)
             for (int i = 0; i < mr; i++) StoreLine(tile + i * ldt, 1, c + i * rsc, csc, nr, beta, mode);
         else
             for (int j = 0; j < nr; j++) StoreLine(tile + j, ldt, c + j * csc, rsc, mr, beta, mode);
+    }
+
+    /// <summary>
+    /// Column-major C (conv outputs Yᵀ): transposes the tile 16 columns at a time and writes each column's mr
+    /// contiguous elements with a masked store, instead of mr·nr scalar stores.
+    /// </summary>
+    private static void StoreColumns(float* tile, int ldt, float* c, long csc, float beta, int mode, int mr, int nr)
+    {
+        float* t = stackalloc float[256];
+        var mask = Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(mr)).AsSingle();
+        var bv = Vector512.Create(beta);
+        for (int jb = 0; jb < nr; jb += 16)
+        {
+            Transpose16.Block(tile + jb, ldt, mr, t, 16, 1f, false);
+            int cols = Math.Min(16, nr - jb);
+            for (int j = 0; j < cols; j++)
+            {
+                var v = Vector512.Load(t + j * 16);
+                float* dst = c + (jb + j) * csc;
+                if (mode == 1) v += Avx512F.MaskLoad(dst, mask, Vector512<float>.Zero);
+                else if (mode == 2) v = Vector512.FusedMultiplyAdd(Avx512F.MaskLoad(dst, mask, Vector512<float>.Zero), bv, v);
+                Avx512F.MaskStore(dst, mask, v);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -399,7 +429,7 @@ internal static unsafe class GemmDriver<F, TK> where F : unmanaged, INumber<F> w
 internal static class GemmPlan
 {
     /// <summary>Below this many multiply-adds a GEMM runs on the calling thread (a hand-off costs a few µs).</summary>
-    public const double ParallelThreshold = 1 << 18;
+    public const double ParallelThreshold = 1 << 19;
 
     /// <summary>Below this many multiply-adds a GEMM skips packing and runs plain loops.</summary>
     public const long DirectThreshold = 4096;

@@ -321,3 +321,23 @@ public struct Affine(double alpha, double beta) : IUnaryOp<float>, IUnaryOp<doub
     /// <inheritdoc />
     public readonly Vector512<double> Apply(Vector512<double> x) => Vector512.Create(Alpha) * x + Vector512.Create(Beta);
 }
+
+/// <summary>y = (s·x)²: the terms of a scaled sum of squares (‖x‖₂ = √Σ(s·x)² / s without overflow).</summary>
+public struct ScaledSquare(double scale) : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <summary>The factor s.</summary>
+    public double Scale = scale;
+
+    /// <inheritdoc />
+    public readonly float Apply(float x) { float v = (float)Scale * x; return v * v; }
+    /// <inheritdoc />
+    public readonly double Apply(double x) { double v = Scale * x; return v * v; }
+    /// <inheritdoc />
+    public readonly Vector256<float> Apply(Vector256<float> x) { var v = Vector256.Create((float)Scale) * x; return v * v; }
+    /// <inheritdoc />
+    public readonly Vector256<double> Apply(Vector256<double> x) { var v = Vector256.Create(Scale) * x; return v * v; }
+    /// <inheritdoc />
+    public readonly Vector512<float> Apply(Vector512<float> x) { var v = Vector512.Create((float)Scale) * x; return v * v; }
+    /// <inheritdoc />
+    public readonly Vector512<double> Apply(Vector512<double> x) { var v = Vector512.Create(Scale) * x; return v * v; }
+}
