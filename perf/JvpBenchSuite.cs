@@ -123,7 +123,7 @@ public sealed class JvpBenchSuite : IBenchSuite
     }
 
     /// <summary>The traced network with only the named output kept.</summary>
-    private static Tape Only(Tape tape, string output)
+    internal static Tape Only(Tape tape, string output)
     {
         var b = new TapeBuilder();
         var ins = tape.Inputs.ToDictionary(g => g.Name, g => (IReadOnlyList<Var>)b.InputGroup(g.Name,
@@ -186,4 +186,70 @@ public sealed class JvpBenchSuite : IBenchSuite
         2.0 * b * (16 * 28 * 28 * 1 * 9 + 32 * 14 * 14 * 16 * 9 + 64 * 7 * 7 * 32 * 9 + 576 * 200 + 200 * 10);
 
     private static double MlpForwardFlops(int b) => 2.0 * b * (784 * 256 + 256 * 256 + 256 * 10);
+}
+
+/// <summary>
+/// Where the time of the <see cref="JvpBenchSuite"/> plans goes: <see cref="Plan{T}.ProfileSteps"/> of the forward,
+/// JVP, forward+VJP and K=8 JVP plans of each network, one line per step (primitive, layer, operand shapes, ms),
+/// and one record per plan with the sum of its steps.
+/// </summary>
+public sealed class JvpProfileSuite : IBenchSuite
+{
+    /// <inheritdoc />
+    public string Name => "jvp-profile";
+
+    /// <inheritdoc />
+    public string Description => "autodiff: per-step times of the jvp suite's plans (Plan.ProfileSteps)";
+
+    /// <inheritdoc />
+    public IReadOnlyList<BenchRecord> Run(BenchContext context)
+    {
+        var be = CpuBackend.Instance;
+        var records = new List<BenchRecord>();
+        foreach (var (net, batch, model) in new[]
+        {
+            ("mlp", 128, JvpBenchSuite.Mlp(128)), ("fmnist-cnn", 10, JvpBenchSuite.FmnistCnn(10)), ("fmnist-cnn", 128, JvpBenchSuite.FmnistCnn(128)),
+        })
+        {
+            var (tape, inputLength, classes) = model;
+            int p = tape.Input("theta").TotalLength;
+            var rng = new Random(1);
+            float[] Rand(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)(scale * (2 * rng.NextDouble() - 1))).ToArray();
+            using var theta = be.Upload<float>(Rand(p, 0.05));
+            using var x = be.Upload<float>(Rand(batch * inputLength, 1));
+            using var labels = be.Upload<int>(Enumerable.Range(0, batch).Select(i => i % classes).ToArray());
+            using var v = be.Upload<float>(Rand(8 * p, 1));
+            using var one = be.Upload<float>([1f]);
+            var logits = JvpBenchSuite.Only(tape, "logits");
+            var plans = new (string, Tape)[]
+            {
+                ("forward", logits), ("jvp", logits.Jvp(1, "theta")),
+                ("vjp", JvpBenchSuite.Only(tape, "mean_loss").Vjp(["theta"], ["mean_loss"])), ("jvp-k8", logits.Jvp(8, "theta")),
+            };
+            foreach (var (kind, t) in plans)
+            {
+                using var plan = t.Plan<float>(be);
+                foreach (var g in t.Inputs)
+                {
+                    switch (g.Name)
+                    {
+                        case "theta": plan.Bind(g.Name, theta); break;
+                        case "x": plan.Bind(g.Name, x); break;
+                        case "y": plan.BindIndices(g.Name, labels); break;
+                        case "theta:tangent": plan.Bind(g.Name, v.View.Slice(0, g.TotalLength)); break;
+                        case "mean_loss:cotangent": plan.Bind(g.Name, one); break;
+                    }
+                }
+                for (int i = 0; i < 5; i++) plan.Run();
+                var steps = plan.ProfileSteps(batch >= 128 ? 15 : 41);
+                double total = steps.Sum(s => s.Milliseconds);
+                string name = $"{net}/b{batch}/{kind}";
+                context.Log.WriteLine($"{name}: {steps.Count} steps, sum {total:F3} ms");
+                foreach (var s in steps)
+                    context.Log.WriteLine($"  {s.Milliseconds,8:F4} ms {100 * s.Milliseconds / total,5:F1}%  {s.Primitive,-28} {s.Scope,-6} {s.Shapes}");
+                records.Add(new BenchRecord(name + "/steps", $"{steps.Count} steps", total, [total], null, null));
+            }
+        }
+        return records;
+    }
 }
