@@ -195,3 +195,11 @@ public abstract class PoolTests(Backend backend)
 }
 
 public sealed class PoolTestsCpu() : PoolTests(TestBackends.Cpu);
+
+/// <summary>Pooling kernels on ILGPU's CPU accelerator (small sizes).</summary>
+[Collection(TestBackends.IlgpuCpuCollection)]
+public sealed class PoolTestsIlgpuCpu() : PoolTests(TestBackends.IlgpuCpu);
+
+/// <summary>Pooling kernels on the OpenCL device (PoCL here).</summary>
+[Collection(TestBackends.OpenCLCollection)]
+public sealed class PoolTestsOpenCL() : PoolTests(TestBackends.OpenCL);
