@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
@@ -134,7 +135,7 @@ public static partial class DeviceSelection
 
     private static IlgpuBackend CreateCuda()
     {
-        var context = Context.Create(b => b.Cuda().Optimize(KernelOptimization));
+        var context = Context.Create(b => ConfigureCuda(b.Cuda()));
         var device = Devices<CudaDevice>(context).OrderByDescending(d => d.MemorySize).FirstOrDefault();
         if (device is null)
         {
@@ -143,6 +144,14 @@ public static partial class DeviceSelection
         }
         return Build(context, device, DeviceKind.Cuda);
     }
+
+    /// <summary>
+    /// The context settings of the CUDA backend: O2, and ILGPU.Algorithms' math intrinsics. ILGPU's PTX backend has no
+    /// implementation of Math.Exp, Log, Tanh, … of its own (only libdevice, which needs the CUDA toolkit, or
+    /// ILGPU.Algorithms' XMath); without this, every functor using them fails to compile for CUDA. Only the math
+    /// intrinsics are used: the kernels call no ILGPU.Algorithms group collectives.
+    /// </summary>
+    internal static Context.Builder ConfigureCuda(Context.Builder builder) => builder.EnableAlgorithms().Optimize(KernelOptimization);
 
     private static IlgpuBackend CreateOpenCL()
     {
