@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Tangent.Kernels.Backends;
 
 namespace Tangent.Kernels.Cpu;
@@ -374,6 +375,13 @@ internal static unsafe class Conv
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddInto<F>(F* src, F* dst, int count) where F : unmanaged, INumber<F>
     {
+        if (Avx512F.IsSupported)
+        {
+            // Output rows are short (7–28): masked 512-bit adds cover them without a scalar tail.
+            for (int o = 0; o < count; o += Vector512<F>.Count)
+                GemmMath.AddMasked(src + o, dst + o, count - o);
+            return;
+        }
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
             for (; i + Vector256<F>.Count <= count; i += Vector256<F>.Count)
