@@ -428,7 +428,10 @@ internal static unsafe class Conv
                 F* padded = ConvPadding.Pad(X + (long)n * G.C * G.H * G.W, G);
                 ConvPadding.Im2col(padded, G, col);
                 // dWᵀ[crs, k] (+)= col[crs, pq] · dY_nᵀ[pq, k]: A rows contiguous along pq, B = dY_n stored transposed.
-                GemmDriver<F, TK>.Block(new StridedPackA<F>(col, pq, 1, 0), new StridedPackB<F>(Dy + (long)n * G.K * pq, 1, pq, 0),
+                if (GemmDot.Suits(crs, G.K))
+                    GemmDot.RunNT(crs, G.K, pq, col, pq, Dy + (long)n * G.K * pq, pq, part, G.K, n == n0 ? F.Zero : F.One);
+                else
+                    GemmDriver<F, TK>.Block(new StridedPackA<F>(col, pq, 1, 0), new StridedPackB<F>(Dy + (long)n * G.K * pq, 1, pq, 0),
                     part, G.K, 1, 0, crs, 0, G.K, pq, F.One, n == n0 ? F.Zero : F.One);
             }
         }
