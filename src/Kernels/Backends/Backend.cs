@@ -161,15 +161,17 @@ public abstract partial class Backend : IDisposable
     // ---------------------------------------------------------------- random numbers (Philox4x32-10)
 
     /// <summary>
-    /// Uniform values in [0, 1): element i comes from the Philox4x32-10 block at counter
-    /// <c>(offset + i / 4, stream)</c> with key <paramref name="seed"/>; bit-identical on every backend.
+    /// Uniform values in [0, 1): element i is element <c>offset + i</c> of Philox4x32-10 stream
+    /// <paramref name="stream"/> under key <paramref name="seed"/> (the offset counts elements, so consecutive
+    /// fills continue one another); bit-identical on every backend. Layout of bits to values:
+    /// <see cref="Rng.PhiloxSampling"/>.
     /// </summary>
     public abstract void RandomUniform<T>(BufferView<T> y, ulong seed, ulong stream, ulong offset) where T : unmanaged;
 
     /// <summary>Standard normal values by Box–Muller on the same counters as <see cref="RandomUniform{T}"/>.</summary>
     public abstract void RandomNormal<T>(BufferView<T> y, ulong seed, ulong stream, ulong offset) where T : unmanaged;
 
-    /// <summary>±1 with equal probability from the sign bits of the same counters.</summary>
+    /// <summary>±1 with equal probability from the sign bits of the Philox words (four elements per block for float and double alike; see <see cref="Rng.PhiloxSampling"/>).</summary>
     public abstract void RandomRademacher<T>(BufferView<T> y, ulong seed, ulong stream, ulong offset) where T : unmanaged;
 
     // ---------------------------------------------------------------- helpers

@@ -161,7 +161,7 @@ public readonly struct BroadcastLayout
             int da = ia >= 0 ? shapeA[ia] : 1, db = ib >= 0 ? shapeB[ib] : 1;
             if (da != db && da != 1 && db != 1)
                 throw new ArgumentException($"broadcast: shapes [{string.Join(",", shapeA.ToArray())}] and [{string.Join(",", shapeB.ToArray())}] are incompatible at dimension {i} ({da} vs {db}).");
-            shape[i] = Math.Max(da, db);
+            shape[i] = da == 1 ? db : da; // NumPy: a size-1 dim takes the other size, including 0
             sa[i] = da == 1 ? 0 : strideA;
             sb[i] = db == 1 ? 0 : strideB;
             strideA *= da;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tangent.Kernels.Backends;
 using Tangent.Kernels.Ops;
 
@@ -6,15 +7,81 @@ namespace Tangent.Kernels.Cpu;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public override void Axpy<T>(T alpha, BufferView<T> x, BufferView<T> y) => throw new NotSupportedException("cpu Axpy: not implemented yet");
+    public override void Axpy<T>(T alpha, BufferView<T> x, BufferView<T> y)
+    {
+        RequireFloat<T>();
+        KernelChecks.SameLength("Axpy", "x", x, "y", y);
+        var op = new Axpby(ToDouble(alpha), 1.0);
+        if (typeof(T) == typeof(float)) Map2(op, AsView<T, float>(x), AsView<T, float>(y), AsView<T, float>(y));
+        else Map2(op, AsView<T, double>(x), AsView<T, double>(y), AsView<T, double>(y));
+    }
 
     /// <inheritdoc />
-    public override void Scal<T>(T alpha, BufferView<T> x) => throw new NotSupportedException("cpu Scal: not implemented yet");
+    public override void Scal<T>(T alpha, BufferView<T> x)
+    {
+        RequireFloat<T>();
+        RequireLength("Scal", "x", x, 0);
+        var op = new Scale(ToDouble(alpha));
+        if (typeof(T) == typeof(float)) Map(op, AsView<T, float>(x), AsView<T, float>(x));
+        else Map(op, AsView<T, double>(x), AsView<T, double>(x));
+    }
 
     /// <inheritdoc />
-    public override T Dot<T>(BufferView<T> x, BufferView<T> y) => throw new NotSupportedException("cpu Dot: not implemented yet");
+    public override unsafe T Dot<T>(BufferView<T> x, BufferView<T> y)
+    {
+        RequireFloat<T>();
+        KernelChecks.SameLength("Dot", "x", x, "y", y);
+        int kind = typeof(T) == typeof(float) ? 0 : 1;
+        double r = Blas1Reduce(kind, PtrOf(x), PtrOf(y), 1.0, x.Length, sum: true);
+        return FromDouble<T>(r);
+    }
 
     /// <inheritdoc />
-    public override T Nrm2<T>(BufferView<T> x) => throw new NotSupportedException("cpu Nrm2: not implemented yet");
+    public override unsafe T Nrm2<T>(BufferView<T> x)
+    {
+        RequireFloat<T>();
+        RequireLength("Nrm2", "x", x, 0);
+        void* px = PtrOf(x);
+        if (typeof(T) == typeof(float))
+        {
+            // Squares of floats are exact in double and cannot overflow there, so no scaling is needed.
+            return FromDouble<T>(Math.Sqrt(Blas1Reduce(0, px, px, 1.0, x.Length, sum: true)));
+        }
+        // Double: scale by a power of two near 1/max|x| (exact) so that Σ(x/m)² neither overflows nor underflows.
+        double m = Blas1Reduce(2, px, px, 1.0, x.Length, sum: false);
+        if (m == 0 || !double.IsFinite(m)) return FromDouble<T>(m);
+        double s = Math.ScaleB(1.0, -Math.ILogB(m));
+        return FromDouble<T>(Math.Sqrt(Blas1Reduce(3, px, px, s, x.Length, sum: true)) / s);
+    }
 
+    private static unsafe double Blas1Reduce(int kind, void* x, void* y, double scale, int n, bool sum)
+    {
+        int tasks = ElementwiseKernels.TaskCount(n);
+        long chunk = ((n + tasks - 1) / (long)tasks + 63) & ~63L;
+        tasks = (int)((n + chunk - 1) / Math.Max(1, chunk));
+        double* partials = stackalloc double[Math.Max(1, tasks)];
+        var body = new Blas1PartialBody { Kind = kind, X = x, Y = y, Scale = scale, Partials = partials, N = n, Chunk = chunk };
+        if (tasks <= 1) { body.Run(0); return partials[0]; }
+        CpuParallel.For(tasks, body);
+        double r = partials[0];
+        for (int i = 1; i < tasks; i++) r = sum ? r + partials[i] : Math.Max(r, partials[i]);
+        return r;
+    }
+
+    /// <summary>Reinterprets a view whose element type is known to be <typeparamref name="TTo"/>.</summary>
+    private static BufferView<TTo> AsView<T, TTo>(BufferView<T> v) where T : unmanaged where TTo : unmanaged
+        => Unsafe.As<BufferView<T>, BufferView<TTo>>(ref v);
+
+    private static double ToDouble<T>(T v) where T : unmanaged
+        => typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref v) : Unsafe.As<T, double>(ref v);
+
+    private static T FromDouble<T>(double v) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float f = (float)v;
+            return Unsafe.As<float, T>(ref f);
+        }
+        return Unsafe.As<double, T>(ref v);
+    }
 }
