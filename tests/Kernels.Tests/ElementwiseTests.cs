@@ -275,6 +275,16 @@ public abstract class ElementwiseTests(Backend backend)
         Assert.Contains("b", e.Message);
     }
 
+    [Fact]
+    public void BroadcastRejectsAliasedOutput()
+    {
+        var layout = BroadcastLayout.Create([4, 3], [3]);
+        using var a = _b.Allocate<float>(12);
+        using var b = _b.Allocate<float>(3);
+        var e = Assert.Throws<ArgumentException>(() => _b.Map2Broadcast(new Add(), layout, a.View, b.View, a.View));
+        Assert.Contains("alias", e.Message);
+    }
+
     // ------------------------------------------------------------------ fill, copy, errors
 
     [Fact]
