@@ -171,7 +171,7 @@ public abstract partial class Backend : IDisposable
     /// <summary>Standard normal values by Box–Muller on the same counters as <see cref="RandomUniform{T}"/>.</summary>
     public abstract void RandomNormal<T>(BufferView<T> y, ulong seed, ulong stream, ulong offset) where T : unmanaged;
 
-    /// <summary>±1 with equal probability from the sign bits of the same counters.</summary>
+    /// <summary>±1 with equal probability from the sign bits of the Philox words (four elements per block for float and double alike; see <see cref="Rng.PhiloxSampling"/>).</summary>
     public abstract void RandomRademacher<T>(BufferView<T> y, ulong seed, ulong stream, ulong offset) where T : unmanaged;
 
     // ---------------------------------------------------------------- helpers

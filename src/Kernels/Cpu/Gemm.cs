@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tangent.Kernels.Cpu;
 
@@ -74,11 +75,14 @@ internal readonly unsafe struct StridedPackA<F>(F* p, long rs, long cs, long bat
             {
                 // Rows contiguous along k: a transpose. 16-deep chunks go through AVX-512 16×16 transposes (their
                 // spill past column l lands in column l + 1, written next; the block has slack after its end).
+                // Panels taller than 16 go in 16-row blocks, the lower block first: its spill into the next
+                // column's top rows is then overwritten by the upper block.
                 int lv = 0;
-                if (typeof(F) == typeof(float) && Transpose16.IsSupported && mr <= 16)
+                if (typeof(F) == typeof(float) && Transpose16.IsSupported)
                     for (; lv + 16 <= kc; lv += 16)
-                        Transpose16.Block((float*)(src + lv), rs, rows, (float*)(dst + lv * mr), mr,
-                            Unsafe.As<F, float>(ref alpha), scale);
+                        for (int ib = (rows - 1) / 16 * 16; ib >= 0; ib -= 16)
+                            Transpose16.Block((float*)(src + ib * rs + lv), rs, Math.Min(16, rows - ib), (float*)(dst + lv * mr + ib), mr,
+                                Unsafe.As<F, float>(ref alpha), scale);
                 for (int i = 0; i < rows; i++)
                 {
                     F* s = src + i * rs;
@@ -86,6 +90,12 @@ internal readonly unsafe struct StridedPackA<F>(F* p, long rs, long cs, long bat
                     if (scale) for (int l = lv; l < kc; l++) d[l * mr] = alpha * s[l];
                     else for (int l = lv; l < kc; l++) d[l * mr] = s[l];
                 }
+            }
+            else if (rs == 1 && Avx512F.IsSupported)
+            {
+                // Aᵀ stored: each panel column is `rows` contiguous elements; masked loads never read past them.
+                for (int l = 0; l < kc; l++)
+                    GemmMath.CopyMasked(src + l * cs, dst + l * mr, rows, alpha, scale);
             }
             else
             {
@@ -120,9 +130,10 @@ internal readonly unsafe struct StridedPackB<F>(F* p, long rs, long cs, long bat
             F* src = p + l0 * rs + (j0 + jp) * cs;
             if (cs == 1)
             {
-                nuint bytes = (nuint)(cols * sizeof(F));
-                for (int l = 0; l < kc; l++)
-                    Unsafe.CopyBlockUnaligned(dst + l * nr, src + l * rs, (uint)bytes);
+                if (Avx512F.IsSupported)
+                    for (int l = 0; l < kc; l++) GemmMath.CopyMasked(src + l * rs, dst + l * nr, cols, F.One, false);
+                else
+                    for (int l = 0; l < kc; l++) Unsafe.CopyBlockUnaligned(dst + l * nr, src + l * rs, (uint)(cols * sizeof(F)));
             }
             else
             {
@@ -168,6 +179,44 @@ internal static unsafe class GemmMath
         return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, F>();
     }
 
+    /// <summary>
+    /// dst[0..count) ← scale·src[0..count) with 512-bit masked loads and stores (nothing outside the range is read or
+    /// written). Requires AVX-512F.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyMasked<F>(F* src, F* dst, int count, F scale, bool scaled) where F : unmanaged
+    {
+        int w = Vector512<F>.Count;
+        for (int i = 0; i < count; i += w)
+        {
+            int left = count - i;
+            if (typeof(F) == typeof(float))
+            {
+                var v = left >= 16 ? Vector512.Load((float*)src + i)
+                    : Avx512F.MaskLoad((float*)src + i, Mask32(left), Vector512<float>.Zero);
+                if (scaled) v *= Vector512.Create(Unsafe.As<F, float>(ref scale));
+                if (left >= 16) Vector512.Store(v, (float*)dst + i);
+                else Avx512F.MaskStore((float*)dst + i, Mask32(left), v);
+            }
+            else
+            {
+                var v = left >= 8 ? Vector512.Load((double*)src + i)
+                    : Avx512F.MaskLoad((double*)src + i, Mask64(left), Vector512<double>.Zero);
+                if (scaled) v *= Vector512.Create(Unsafe.As<F, double>(ref scale));
+                if (left >= 8) Vector512.Store(v, (double*)dst + i);
+                else Avx512F.MaskStore((double*)dst + i, Mask64(left), v);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Mask32(int count) =>
+        Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Mask64(int count) =>
+        Vector512.LessThan(Vector512.Create(0L, 1, 2, 3, 4, 5, 6, 7), Vector512.Create((long)count)).AsDouble();
+
     /// <summary>0 when β = 0 (C is not read), 1 when β = 1, 2 otherwise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int BetaMode<F>(F beta) where F : unmanaged, INumber<F>
@@ -189,6 +238,14 @@ internal static unsafe class GemmMath
         }
         Vector512.Store(x0, c);
         Vector512.Store(x1, c + w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreRow<F>(F* c, Vector512<F> x0, F beta, int mode) where F : unmanaged
+    {
+        if (mode == 1) x0 += Vector512.Load(c);
+        else if (mode == 2) x0 = Fma(Vector512.Load(c), Vector512.Create(beta), x0);
+        Vector512.Store(x0, c);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -215,11 +272,45 @@ internal static unsafe class GemmMath
         where F : unmanaged, INumber<F>
     {
         int mode = BetaMode(beta);
+        if (typeof(F) == typeof(float) && rsc == 1 && csc != 1 && Transpose16.IsSupported)
+        {
+            StoreColumns((float*)tile, ldt, (float*)c, csc, Unsafe.As<F, float>(ref beta), mode, mr, nr);
+            return;
+        }
         // Walk C along whichever index is contiguous in memory (conv outputs are stored transposed).
         if (csc <= rsc)
             for (int i = 0; i < mr; i++) StoreLine(tile + i * ldt, 1, c + i * rsc, csc, nr, beta, mode);
         else
             for (int j = 0; j < nr; j++) StoreLine(tile + j, ldt, c + j * csc, rsc, mr, beta, mode);
+    }
+
+    /// <summary>
+    /// Column-major C (conv outputs Yᵀ): transposes the tile 16 columns at a time and writes each column's mr
+    /// contiguous elements with a masked store, instead of mr·nr scalar stores.
+    /// </summary>
+    private static void StoreColumns(float* tile, int ldt, float* c, long csc, float beta, int mode, int mr, int nr)
+    {
+        float* t = stackalloc float[256];
+        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var bv = Vector512.Create(beta);
+        for (int ib = 0; ib < mr; ib += 16)
+        {
+            int rows = Math.Min(16, mr - ib);
+            var mask = Vector512.LessThan(lanes, Vector512.Create(rows)).AsSingle();
+            for (int jb = 0; jb < nr; jb += 16)
+            {
+                Transpose16.Block(tile + ib * ldt + jb, ldt, rows, t, 16, 1f, false);
+                int cols = Math.Min(16, nr - jb);
+                for (int j = 0; j < cols; j++)
+                {
+                    var v = Vector512.Load(t + j * 16);
+                    float* dst = c + (jb + j) * csc + ib;
+                    if (mode == 1) v += Avx512F.MaskLoad(dst, mask, Vector512<float>.Zero);
+                    else if (mode == 2) v = Vector512.FusedMultiplyAdd(Avx512F.MaskLoad(dst, mask, Vector512<float>.Zero), bv, v);
+                    Avx512F.MaskStore(dst, mask, v);
+                }
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -399,7 +490,7 @@ internal static unsafe class GemmDriver<F, TK> where F : unmanaged, INumber<F> w
 internal static class GemmPlan
 {
     /// <summary>Below this many multiply-adds a GEMM runs on the calling thread (a hand-off costs a few µs).</summary>
-    public const double ParallelThreshold = 1 << 18;
+    public const double ParallelThreshold = 1 << 19;
 
     /// <summary>Below this many multiply-adds a GEMM skips packing and runs plain loops.</summary>
     public const long DirectThreshold = 4096;
@@ -429,7 +520,9 @@ internal static unsafe class Gemm
         }
         var pa = transA ? new StridedPackA<F>(a, 1, lda, strideA) : new StridedPackA<F>(a, lda, 1, strideA);
         var pb = transB ? new StridedPackB<F>(b, 1, ldb, strideB) : new StridedPackB<F>(b, ldb, 1, strideB);
-        if (Vector512.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && n <= Vector512<F>.Count)
+            GemmDriver<F, MicroKernel512Narrow<F>>.Batched(pa, pb, c, ldc, 1, strideC, m, n, k, alpha, beta, batch);
+        else if (Vector512.IsHardwareAccelerated)
             GemmDriver<F, MicroKernel512<F>>.Batched(pa, pb, c, ldc, 1, strideC, m, n, k, alpha, beta, batch);
         else
             GemmDriver<F, MicroKernel256<F>>.Batched(pa, pb, c, ldc, 1, strideC, m, n, k, alpha, beta, batch);

@@ -66,7 +66,10 @@ public struct DoubleLanes
 /// uniform (u₁ = k·2⁻⁵³ ∈ (0, 1]), j = the 53-bit integer of (w2, w3), θ = 2π·j·2⁻⁵³; lanes = (r cos θ,
 /// r sin θ). |z| ≤ √(106 ln 2) ≈ 8.57.</para>
 /// <para>ln, cos and sin come from <see cref="ReproducibleMath"/> (plain IEEE double arithmetic), the square
-/// root is IEEE's correctly rounded one, so the normals are bit-identical on every backend.</para>
+/// root is IEEE's correctly rounded one, so the normals are bit-identical on cpu, ilgpu-cpu and OpenCL
+/// (checked on PoCL). On CUDA, ILGPU emits <c>mul.f64</c>/<c>add.f64</c> without <c>.rn</c>, which ptxas may
+/// fuse into FMAs, so normals there can differ in the last bits; uniforms (one exact conversion and one
+/// exact power-of-two scaling) and Rademacher signs are exact everywhere.</para>
 /// <para><b>Rademacher</b>, lane l: +1 when the top bit of w_l is 0, −1 when it is 1 (same values for
 /// float32 and float64).</para>
 /// </remarks>

@@ -1,0 +1,289 @@
+using FsCheck.Xunit;
+using Tangent.Engine.Execution;
+using Tangent.Engine.Tests.Support;
+using Tangent.Engine.Tracing;
+using Tangent.Engine.Transforms;
+using Tangent.Kernels.Backends;
+
+namespace Tangent.Engine.Tests;
+
+/// <summary>
+/// Derivative checks of whole networks (random small architectures from FsCheck) and of each primitive family, run on
+/// one backend per sealed instantiation. float64 throughout.
+/// </summary>
+public abstract class AutodiffTests(Backend backend)
+{
+    private readonly Runner _r = new(backend);
+
+    private static int Size(byte b, int lo, int hi) => lo + b % (hi - lo + 1);
+
+    [Property(MaxTest = 6)]
+    public void MlpJvpVjpAndKTangents(byte batch, byte depth, byte width, byte act, int seed)
+    {
+        var rng = new Random(seed);
+        int d = Size(depth, 1, 3);
+        var widths = Enumerable.Range(0, d + 1).Select(i => i == 0 ? Size(width, 2, 6) : Size((byte)(width + 7 * i), 2, 5)).ToArray();
+        var tape = Models.Mlp(Size(batch, 1, 4), widths, act % Models.Activations.Length);
+        var x = Inputs.Random(tape, rng, widths[^1]);
+        Check.Jvp(_r, tape, "theta", "logits", x, rng);
+        Check.Jvp(_r, tape, "x", "loss", x, rng);
+        Check.Vjp(_r, tape, "theta", "logits", x, rng);
+        Check.Vjp(_r, tape, "theta", "loss", x, rng);
+        Check.KTangents(_r, tape, "theta", "loss", x, rng, 3);
+    }
+
+    [Property(MaxTest = 4)]
+    public void CnnJvpVjpAndKTangents(byte batch, byte c1, byte c2, byte act, int seed)
+    {
+        var rng = new Random(seed);
+        var tape = Models.Cnn(Size(batch, 1, 3), 2, Size(c1, 1, 3), Size(c2, 1, 3), 4, 3, act % 2);
+        var x = Inputs.Random(tape, rng, 3);
+        Check.Jvp(_r, tape, "theta", "logits", x, rng);
+        Check.Jvp(_r, tape, "x", "logits", x, rng);
+        Check.Vjp(_r, tape, "theta", "loss", x, rng);
+        Check.Vjp(_r, tape, "x", "logits", x, rng);
+        Check.KTangents(_r, tape, "theta", "logits", x, rng, 4);
+    }
+
+    [Property(MaxTest = 4)]
+    public void SecondOrderMlp(byte batch, byte width, byte act, int seed)
+    {
+        var rng = new Random(seed);
+        var tape = Models.Mlp(Size(batch, 1, 3), [3, Size(width, 2, 4), 3], act % Models.Activations.Length);
+        var x = Inputs.Random(tape, rng, 3);
+        Check.VjpOfJvp(_r, tape, "theta", "loss", x, rng);
+        Check.VjpOfJvp(_r, tape, "theta", "logits", x, rng, k: 2);
+    }
+
+    [Property(MaxTest = 3)]
+    public void SecondOrderCnn(byte batch, byte act, int seed)
+    {
+        var rng = new Random(seed);
+        var tape = Models.Cnn(Size(batch, 1, 2), 1, 2, 2, 4, 3, act % 2);
+        var x = Inputs.Random(tape, rng, 3);
+        Check.VjpOfJvp(_r, tape, "theta", "loss", x, rng);
+        Check.VjpOfJvp(_r, tape, "theta", "logits", x, rng, k: 2);
+        Check.Hvp(_r, tape, "theta", "mean_loss", x, rng);
+    }
+
+    [Property(MaxTest = 4)]
+    public void HessianVectorProductMlp(byte width, byte act, int seed)
+    {
+        var rng = new Random(seed);
+        var tape = Models.Mlp(2, [3, Size(width, 2, 4), 3], act % Models.Activations.Length);
+        var mean = Tape.Trace(t =>
+        {
+            var ins = t.Inline(tape, tape.Inputs.ToDictionary(g => g.Name, g => (IReadOnlyList<Var>)Declare(t, g)));
+            t.Output("mean_loss", Fn.Mean(ins["loss"][0]));
+        });
+        var x = Inputs.Random(mean, rng, 3);
+        Check.Hvp(_r, mean, "theta", "mean_loss", x, rng);
+    }
+
+    private static Var[] Declare(TapeBuilder t, VarGroup g) =>
+        t.InputGroup(g.Name, g.MemberNames.Select((m, i) => (m, g.Vars[i].Shape)).ToList(), 0, g.DType).Vars.ToArray();
+
+    /// <summary>The GGN product equals Jᵀ(H(Jv)) assembled from a JVP, the host softmax Hessian and a VJP.</summary>
+    [Property(MaxTest = 3)]
+    public void GgnVectorProduct(byte batch, int seed)
+    {
+        var rng = new Random(seed);
+        int b = Size(batch, 1, 3);
+        var tape = Models.Mlp(b, [3, 4, 3], 1);
+        var x = Inputs.Random(tape, rng, 3);
+        var ggn = Compose.GgnVectorProduct(tape, "theta", "logits", Fn.SoftmaxCrossEntropyHessianProduct);
+        var v = Inputs.Vec(rng, tape.Input("theta").TotalLength);
+        var got = _r.Run(ggn, x.With("theta:tangent", v))["theta:ggn"];
+        var outs = _r.Run(tape.Jvp(1, "theta"), x.With("theta:tangent", v));
+        var z = outs["logits"];
+        var zd = outs["logits:tangent"];
+        var u = new double[z.Length];
+        for (int i = 0; i < b; i++)
+        {
+            var row = z.Skip(i * 3).Take(3).ToArray();
+            double mx = row.Max();
+            var p = row.Select(q => Math.Exp(q - mx)).ToArray();
+            double s = p.Sum();
+            for (int c = 0; c < 3; c++) p[c] /= s;
+            double pz = Enumerable.Range(0, 3).Sum(c => p[c] * zd[i * 3 + c]);
+            for (int c = 0; c < 3; c++) u[i * 3 + c] = p[c] * zd[i * 3 + c] - p[c] * pz;
+        }
+        var want = _r.Run(tape.Vjp(["theta"], ["logits"]), x.With("logits:cotangent", u))["theta:cotangent"];
+        Assert.True(Check.RelErr(got, want) <= 1e-12, $"GGN product differs by {Check.RelErr(got, want):E2}");
+    }
+
+
+    /// <summary>Each primitive family through a small function of a few input tensors: JVP, VJP, K tangents and Vjp-of-Jvp.</summary>
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public void PrimitiveDerivatives(string name)
+    {
+        var rng = new Random(name.Length * 7919 + name[0]);
+        var (members, f) = PrimitiveFunctions[name];
+        var layout = new ParameterLayout();
+        foreach (var (m, shape) in members) layout.Add(m, shape);
+        var tape = Tape.Trace(t => t.Output("out", f(t.Parameters(layout))));
+        var x = Inputs.Random(tape, rng, 1);
+        Check.Jvp(_r, tape, "theta", "out", x, rng);
+        Check.Vjp(_r, tape, "theta", "out", x, rng);
+        Check.KTangents(_r, tape, "theta", "out", x, rng, 3);
+        Check.VjpOfJvp(_r, tape, "theta", "out", x, rng, k: 2);
+    }
+
+    public static TheoryData<string> Functions => new(PrimitiveFunctions.Keys);
+
+    private static (string, Shape)[] One(params int[] shape) => [("v", new Shape(shape))];
+
+    private static readonly Dictionary<string, ((string, Shape)[], Func<VarGroup, Var>)> PrimitiveFunctions = new()
+    {
+        ["add-sub-mul-broadcast"] = ([("a", new Shape(2, 3, 4)), ("b", new Shape(3, 1)), ("c", new Shape(4))],
+            p => Fn.Mul(Fn.Sub(Fn.Add(p["a"], p["b"]), p["c"]), Fn.Add(p["c"], p["b"]))),
+        ["relu"] = (One(5, 3), p => Fn.Mul(Fn.Relu(p["v"]), p["v"])),
+        ["tanh"] = (One(4, 3), p => Fn.Tanh(p["v"])),
+        ["sigmoid"] = (One(4, 3), p => Fn.Sigmoid(p["v"])),
+        ["silu"] = (One(4, 3), p => Fn.Silu(p["v"])),
+        ["gelu"] = (One(4, 3), p => Fn.Gelu(p["v"])),
+        ["exp-log-sqrt-reciprocal"] = (One(6), p => Fn.Mul(Fn.Log(Fn.AddScalar(Fn.Square(p["v"]), 1)), Fn.Reciprocal(Fn.Sqrt(Fn.AddScalar(Fn.Exp(p["v"]), 0.5))))),
+        ["sum-mean-broadcast"] = (One(3, 4), p => Fn.Add(Fn.BroadcastTo(Fn.Mean(Fn.Square(p["v"])), new Shape(3)), Fn.Reshape(Fn.SumTo(Fn.Tanh(p["v"]), new Shape(3, 1)), new Shape(3)))),
+        ["softmax"] = (One(3, 4), p => Fn.Mul(Fn.Softmax(p["v"]), p["v"])),
+        ["softmax-cross-entropy-hessian"] = ([("z", new Shape(2, 3)), ("d", new Shape(2, 3))], p => Fn.SoftmaxCrossEntropyHessianProduct(p["z"], p["d"])),
+        ["layer-norm"] = ([("x", new Shape(3, 5)), ("g", new Shape(5)), ("b", new Shape(5))], p => Fn.LayerNorm(p["x"], p["g"], p["b"])),
+        ["batch-norm-training"] = ([("x", new Shape(3, 2, 2, 2)), ("g", new Shape(2)), ("b", new Shape(2))], p => Fn.BatchNormTraining(p["x"], p["g"], p["b"])),
+        ["batch-norm-evaluation"] = ([("x", new Shape(3, 2, 2)), ("g", new Shape(2)), ("b", new Shape(2)), ("m", new Shape(2)), ("v", new Shape(2))],
+            p => Fn.BatchNormEvaluation(p["x"], p["g"], p["b"], p["m"], Fn.AddScalar(Fn.Square(p["v"]), 0.5))),
+        ["gaussian-nll"] = ([("mu", new Shape(3, 2)), ("y", new Shape(3, 2))], p => Fn.GaussianNll(p["mu"], p["y"], 0.7)),
+        ["gaussian-nll-heteroscedastic"] = ([("mu", new Shape(3, 2)), ("y", new Shape(3, 2)), ("s", new Shape(3, 2))],
+            p => Fn.GaussianNll(p["mu"], p["y"], Fn.AddScalar(Fn.Exp(p["s"]), 0.1))),
+        ["max-avg-pool"] = (One(2, 2, 4, 4), p => Fn.Mul(Fn.Flatten(Fn.MaxPool2d(p["v"], 2)), Fn.Flatten(Fn.MaxPool2d(Fn.AvgPool2d(Fn.Tanh(p["v"]), 3, 1, 1), 2)))),
+        ["conv-stride-bias"] = ([("x", new Shape(2, 2, 5, 5)), ("w", new Shape(3, 2, 3, 3)), ("b", new Shape(3))], p => Fn.Conv2d(p["x"], p["w"], p["b"], stride: 2, padding: 1)),
+        ["matmul-transposes"] = ([("a", new Shape(3, 4)), ("b", new Shape(3, 2))], p => Fn.MatMul(Fn.MatMul(Fn.MatMul(p["a"], p["b"], transA: true), p["b"], transB: true), p["a"])),
+    };
+
+    [Fact]
+    public void ShapeErrorsNameThePrimitiveLayerAndShapes()
+    {
+        var ex = Assert.Throws<TraceShapeException>(() => Tape.Trace(t =>
+        {
+            var x = t.Input("x", new Shape(8, 576));
+            var w = t.Input("w", new Shape(10, 200));
+            using var _ = t.Scope("fc2");
+            Fn.Linear(x, w);
+        }));
+        Assert.Equal("matmul_tb", ex.Primitive);
+        Assert.Equal("fc2", ex.Scope);
+        Assert.Contains("[8, 576]", ex.Message);
+        Assert.Contains("[10, 200]", ex.Message);
+        Assert.Contains("fc2", ex.Message);
+    }
+
+    [Fact]
+    public void NonFiniteCheckNamesTheFirstPrimitive()
+    {
+        var tape = Tape.Trace(t =>
+        {
+            var x = t.Input("x", new Shape(4));
+            Var y;
+            using (t.Scope("head")) y = Fn.Log(x);
+            t.Output("out", Fn.Tanh(y));
+        });
+        using var plan = tape.Plan<double>(backend);
+        using var buf = backend.Upload<double>([1.0, -2.0, 3.0, 4.0]);
+        plan.Bind("x", buf);
+        plan.Run();
+        plan.CheckFinite = true;
+        var ex = Assert.Throws<NonFiniteException>(plan.Run);
+        Assert.Equal("log", ex.Primitive);
+        Assert.Equal("head", ex.Scope);
+    }
+
+    /// <summary>float32 plans agree with float64 plans to float32 precision (JVP and VJP of the CNN).</summary>
+    [Fact]
+    public void Float32AgreesWithFloat64()
+    {
+        var rng = new Random(5);
+        var tape = Models.Cnn(2, 1, 2, 3, 4, 3, 0);
+        var x = Inputs.Random(tape, rng, 3);
+        var jvp = tape.Jvp(2, "theta");
+        var xs = x.With("theta:tangent", Inputs.Vec(rng, 2 * tape.Input("theta").TotalLength));
+        var d = _r.Run<double>(jvp, xs);
+        var f = new Runner(backend).Run<float>(jvp, xs);
+        foreach (var key in new[] { "logits", "logits:tangent", "loss:tangent" })
+            Assert.True(Check.RelErr(f[key], d[key]) <= 1e-5, $"{key}: float32 vs float64 {Check.RelErr(f[key], d[key]):E2}");
+        var vjp = tape.Vjp(["theta"], ["loss"]);
+        var xv = x.With("loss:cotangent", Inputs.Vec(rng, 2));
+        var gd = _r.Run<double>(vjp, xv)["theta:cotangent"];
+        var gf = new Runner(backend).Run<float>(vjp, xv)["theta:cotangent"];
+        Assert.True(Check.RelErr(gf, gd) <= 1e-5, $"gradient float32 vs float64 {Check.RelErr(gf, gd):E2}");
+    }
+
+    /// <summary>The materialised Jacobian (P stacked tangents) has J v as its product and gives the NTK block J(x)J(x′)ᵀ.</summary>
+    [Fact]
+    public void MaterialisedJacobianAndNtk()
+    {
+        var rng = new Random(11);
+        var tape = Models.Mlp(2, [3, 4, 2], 1);
+        var x = Inputs.Random(tape, rng, 2);
+        int p = tape.Input("theta").TotalLength;
+        var jac = Jacobians.Materialize<double>(tape, "theta", "logits", backend, Bind(x));
+        Assert.Equal(4 * p, jac.Length);
+        var v = Inputs.Vec(rng, p);
+        var jv = _r.Run(tape.Jvp(1, "theta"), x.With("theta:tangent", v))["logits:tangent"];
+        var want = Enumerable.Range(0, 4).Select(i => Enumerable.Range(0, p).Sum(j => jac[i * p + j] * v[j])).ToArray();
+        Assert.True(Check.RelErr(want, jv) <= 1e-12);
+        var x2 = Inputs.Random(tape, rng, 2).With("theta", x.Floats["theta"]);
+        var ntk = Jacobians.NeuralTangentKernel<double>(tape, "theta", "logits", backend, Bind(x), Bind(x2));
+        var jac2 = Jacobians.Materialize<double>(tape, "theta", "logits", backend, Bind(x2));
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+            {
+                double dot = Enumerable.Range(0, p).Sum(q => jac[i * p + q] * jac2[j * p + q]);
+                Assert.True(Math.Abs(ntk[i * 4 + j] - dot) <= 1e-12 * Math.Max(1, Math.Abs(dot)));
+            }
+    }
+
+    private Action<Plan<double>> Bind(Inputs x) => plan =>
+    {
+        foreach (var (k, v) in x.Floats) plan.Bind(k, backend.Upload<double>(v));
+        foreach (var (k, v) in x.Ints) plan.BindIndices(k, backend.Upload<int>(v));
+    };
+
+    /// <summary>A steady-state JVP, VJP and Vjp-of-Jvp run allocates no managed memory.</summary>
+    [Theory]
+    [InlineData("mlp")]
+    [InlineData("cnn")]
+    public void SteadyStateRunsAllocateNothing(string network)
+    {
+        var rng = new Random(3);
+        var tape = network == "mlp" ? Models.Mlp(3, [4, 5, 3], 0) : Models.Cnn(2, 1, 2, 2, 4, 3, 0);
+        var x = Inputs.Random(tape, rng, 3);
+        foreach (var t in new[] { tape.Jvp(3, "theta"), tape.Vjp(["theta"], ["loss"]), Compose.VjpOfJvp(tape, "theta", "loss", 2) })
+        {
+            using var plan = t.Plan<double>(backend);
+            foreach (var g in t.Inputs)
+            {
+                if (g.DType == DType.Int32) plan.BindIndices(g.Name, backend.Upload<int>(new int[g.TotalLength]));
+                else plan.Bind(g.Name, backend.Upload<double>(Inputs.Vec(rng, g.TotalLength)));
+            }
+            for (int i = 0; i < 3; i++) plan.Run();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++) plan.Run();
+            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(bytes <= AllocationAllowance, $"a steady-state run allocated {bytes} bytes");
+        }
+    }
+
+    /// <summary>Bytes a run may allocate on this backend (the host reference backend allocates its own temporaries).</summary>
+    protected virtual long AllocationAllowance => 0;
+}
+
+internal static class PipeExtensions
+{
+    public static TOut Pipe<TIn, TOut>(this TIn x, Func<TIn, TOut> f) => f(x);
+}
+
+public sealed class AutodiffTestsReference() : AutodiffTests(ReferenceBackend.Instance)
+{
+    protected override long AllocationAllowance => long.MaxValue;
+}
+
+public sealed class AutodiffTestsCpu() : AutodiffTests(Tangent.Kernels.Cpu.CpuBackend.Instance);
