@@ -107,8 +107,11 @@ public sealed class BenchContext
     {
         string perf = r.Gflops is { } g ? $"{g,8:F1} GFLOP/s {r.PercentOfPeak,5:F1}% peak" : new string(' ', 30);
         string extra = r.Extra is null ? "" : string.Join(" ", r.Extra.Select(kv => $"{kv.Key}={kv.Value:G4}"));
-        return $"{r.Name,-28} {r.Shape,-26} {r.MedianMs,10:F4} ms {perf}  rounds [{string.Join(" ", r.RoundMedianMs.Select(x => x.ToString("F4")))}] {extra}";
+        return $"{r.Name,-28} {r.Shape,-26} {Time(r.MedianMs),13} {perf}  rounds [{string.Join(" ", r.RoundMedianMs.Select(Time))}] {extra}";
     }
+
+    /// <summary>Milliseconds, or microseconds below 0.1 ms so that per-op overheads stay readable.</summary>
+    private static string Time(double ms) => ms < 0.1 ? $"{ms * 1e3:F3} µs" : $"{ms:F4} ms";
 
     private static double Median(IReadOnlyList<double> values)
     {

@@ -347,6 +347,11 @@ internal static unsafe class Conv
     /// <summary>dx[c, ih, iw] += dcol[(c, r, s), (oh, ow)] for every tap that reads (ih, iw).</summary>
     private static void Col2im<F>(in Conv2dGeometry g, F* col, F* dx) where F : unmanaged, INumber<F>
     {
+        if (typeof(F) == typeof(float) && Avx512F.IsSupported && g.StrideW == 1 && g.W <= 16 && g.S <= 16)
+        {
+            Col2imNarrow(g, (float*)col, (float*)dx);
+            return;
+        }
         int OH = g.OutH, OW = g.OutW, pq = OH * OW;
         for (int c = 0; c < g.C; c++)
         {
@@ -368,6 +373,38 @@ internal static unsafe class Conv
                         else
                             for (int ow = owLo; ow < owHi; ow++) dst[ow * g.StrideW] += src[ow];
                     }
+                }
+        }
+    }
+
+    /// <summary>
+    /// Col2im for unit horizontal stride and rows of at most 16 floats: the S taps of one (c, r, oh) are summed in a
+    /// register (tap s reads dcol at ow = iw + pw − s, masked to 0 ≤ ow &lt; OW) and added to the dx row once.
+    /// </summary>
+    private static void Col2imNarrow(in Conv2dGeometry g, float* col, float* dx)
+    {
+        int OH = g.OutH, OW = g.OutW, pq = OH * OW, S = g.S;
+        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var rowMask = Vector512.LessThan(lanes, Vector512.Create(g.W)).AsSingle();
+        Vector512<float>* tapMask = stackalloc Vector512<float>[S];
+        for (int s = 0; s < S; s++)
+        {
+            var ow = lanes + Vector512.Create(g.PadW - s);
+            tapMask[s] = (Vector512.GreaterThanOrEqual(ow, Vector512<int>.Zero) & Vector512.LessThan(ow, Vector512.Create(OW))).AsSingle() & rowMask;
+        }
+        for (int c = 0; c < g.C; c++)
+        {
+            float* plane = dx + (long)c * g.H * g.W;
+            for (int r = 0; r < g.R; r++, col += (long)S * pq)
+                for (int oh = 0; oh < OH; oh++)
+                {
+                    int ih = oh * g.StrideH - g.PadH + r;
+                    if ((uint)ih >= (uint)g.H) continue;
+                    var sum = Vector512<float>.Zero;
+                    for (int s = 0; s < S; s++)
+                        sum += Avx512F.MaskLoad(col + (long)s * pq + oh * OW + g.PadW - s, tapMask[s], Vector512<float>.Zero);
+                    float* row = plane + ih * g.W;
+                    Avx512F.MaskStore(row, rowMask, Avx512F.MaskLoad(row, rowMask, Vector512<float>.Zero) + sum);
                 }
         }
     }
