@@ -97,6 +97,9 @@ public abstract class GemmTests(Backend backend)
         using var c = backend.Upload(new[] { 1.0, 2, 3, 4, 5, 6 });
         backend.Gemm(Transpose.No, Transpose.No, 2, 3, 0, 1.0, a, 1, b, 3, 0.5, c, 3);
         Assert.Equal(new[] { 0.5, 1, 1.5, 2, 2.5, 3 }, c.ToArray());
+        // Empty operands may be unset views.
+        backend.Gemm(Transpose.No, Transpose.No, 2, 3, 0, 1.0, default, 1, default, 3, 2.0, c, 3);
+        Assert.Equal(new[] { 1.0, 2, 3, 4, 5, 6 }, c.ToArray());
     }
 
     [Fact]

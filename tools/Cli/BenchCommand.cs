@@ -40,7 +40,7 @@ internal static class BenchCommand
         var suite = BenchSuites.All.FirstOrDefault(s => s.Name == suiteName)
             ?? throw new ArgumentException($"unknown suite '{suiteName}'. Suites: {string.Join(", ", BenchSuites.All.Select(s => s.Name))}.");
         var context = new BenchContext(Console.Out, rounds);
-        Console.WriteLine($"bench {suite.Name}: {rounds} rounds, {Environment.ProcessorCount} processors, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"bench {suite.Name}: {rounds} rounds, {Environment.ProcessorCount} processors, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{LoadAverage()}");
         var records = suite.Run(context);
         if (json != null)
         {
@@ -48,5 +48,18 @@ internal static class BenchCommand
             Console.WriteLine($"wrote {records.Count} records to {json}");
         }
         return 0;
+    }
+
+    /// <summary>The 1-minute load average where the OS reports it: timings taken beside other work are not comparable.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}" : "";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 }

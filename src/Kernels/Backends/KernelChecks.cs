@@ -12,6 +12,13 @@ internal static class KernelChecks
             throw new ArgumentException($"{kernel}: {nameA} has {a.Length} elements but {nameB} has {b.Length}; they must be equal.");
     }
 
+    /// <summary>Throws when two views share elements of one buffer (for kernels whose output must not alias an input).</summary>
+    public static void Disjoint<T>(string kernel, string nameA, BufferView<T> a, string nameB, BufferView<T> b) where T : unmanaged
+    {
+        if (ReferenceEquals(a.Buffer, b.Buffer) && a.Length > 0 && b.Length > 0 && a.Offset < b.Offset + b.Length && b.Offset < a.Offset + a.Length)
+            throw new ArgumentException($"{kernel}: {nameA} ({a}) and {nameB} ({b}) overlap; the output must not alias an input.");
+    }
+
     /// <summary>Throws on a negative dimension of an [outer, axis, inner] view.</summary>
     public static void ReduceShape(string kernel, int outer, int axis, int inner)
     {

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Tangent.Kernels.Backends;
 
 namespace Tangent.Kernels.Cpu;
@@ -348,6 +349,11 @@ internal static unsafe class Conv
     /// <summary>dx[c, ih, iw] += dcol[(c, r, s), (oh, ow)] for every tap that reads (ih, iw).</summary>
     private static void Col2im<F>(in Conv2dGeometry g, F* col, F* dx) where F : unmanaged, INumber<F>
     {
+        if (typeof(F) == typeof(float) && Avx512F.IsSupported && g.StrideW == 1 && g.W <= 16 && g.S <= 16)
+        {
+            Col2imNarrow(g, (float*)col, (float*)dx);
+            return;
+        }
         int OH = g.OutH, OW = g.OutW, pq = OH * OW;
         for (int c = 0; c < g.C; c++)
         {
@@ -373,9 +379,48 @@ internal static unsafe class Conv
         }
     }
 
+    /// <summary>
+    /// Col2im for unit horizontal stride and rows of at most 16 floats: the S taps of one (c, r, oh) are summed in a
+    /// register (tap s reads dcol at ow = iw + pw − s, masked to 0 ≤ ow &lt; OW) and added to the dx row once.
+    /// </summary>
+    private static void Col2imNarrow(in Conv2dGeometry g, float* col, float* dx)
+    {
+        int OH = g.OutH, OW = g.OutW, pq = OH * OW, S = g.S;
+        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var rowMask = Vector512.LessThan(lanes, Vector512.Create(g.W)).AsSingle();
+        Vector512<float>* tapMask = stackalloc Vector512<float>[S];
+        for (int s = 0; s < S; s++)
+        {
+            var ow = lanes + Vector512.Create(g.PadW - s);
+            tapMask[s] = (Vector512.GreaterThanOrEqual(ow, Vector512<int>.Zero) & Vector512.LessThan(ow, Vector512.Create(OW))).AsSingle() & rowMask;
+        }
+        for (int c = 0; c < g.C; c++)
+        {
+            float* plane = dx + (long)c * g.H * g.W;
+            for (int r = 0; r < g.R; r++, col += (long)S * pq)
+                for (int oh = 0; oh < OH; oh++)
+                {
+                    int ih = oh * g.StrideH - g.PadH + r;
+                    if ((uint)ih >= (uint)g.H) continue;
+                    var sum = Vector512<float>.Zero;
+                    for (int s = 0; s < S; s++)
+                        sum += Avx512F.MaskLoad(col + (long)s * pq + oh * OW + g.PadW - s, tapMask[s], Vector512<float>.Zero);
+                    float* row = plane + ih * g.W;
+                    Avx512F.MaskStore(row, rowMask, Avx512F.MaskLoad(row, rowMask, Vector512<float>.Zero) + sum);
+                }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddInto<F>(F* src, F* dst, int count) where F : unmanaged, INumber<F>
     {
+        if (Avx512F.IsSupported)
+        {
+            // Output rows are short (7–28): masked 512-bit adds cover them without a scalar tail.
+            for (int o = 0; o < count; o += Vector512<F>.Count)
+                GemmMath.AddMasked(src + o, dst + o, count - o);
+            return;
+        }
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
             for (; i + Vector256<F>.Count <= count; i += Vector256<F>.Count)
@@ -422,7 +467,10 @@ internal static unsafe class Conv
                 F* padded = ConvPadding.Pad(X + (long)n * G.C * G.H * G.W, G);
                 ConvPadding.Im2col(padded, G, col);
                 // dWᵀ[crs, k] (+)= col[crs, pq] · dY_nᵀ[pq, k]: A rows contiguous along pq, B = dY_n stored transposed.
-                GemmDriver<F, TK>.Block(new StridedPackA<F>(col, pq, 1, 0), new StridedPackB<F>(Dy + (long)n * G.K * pq, 1, pq, 0),
+                if (GemmDot.Suits(crs, G.K))
+                    GemmDot.RunNT(crs, G.K, pq, col, pq, Dy + (long)n * G.K * pq, pq, part, G.K, n == n0 ? F.Zero : F.One);
+                else
+                    GemmDriver<F, TK>.Block(new StridedPackA<F>(col, pq, 1, 0), new StridedPackB<F>(Dy + (long)n * G.K * pq, 1, pq, 0),
                     part, G.K, 1, 0, crs, 0, G.K, pq, F.One, n == n0 ? F.Zero : F.One);
             }
         }

@@ -48,6 +48,8 @@ public sealed partial class CpuBackend
         RequireLength("Map2Broadcast", "a", a, BroadcastCollapse.Extent(layout.Shape, layout.StridesA));
         RequireLength("Map2Broadcast", "b", b, BroadcastCollapse.Extent(layout.Shape, layout.StridesB));
         RequireLength("Map2Broadcast", "c", c, layout.Length);
+        KernelChecks.Disjoint("Map2Broadcast", "c", c.Slice(0, layout.Length), "a", a);
+        KernelChecks.Disjoint("Map2Broadcast", "c", c.Slice(0, layout.Length), "b", b);
         int length = layout.Length;
         if (length == 0) return;
         T* pa = PtrOf(a), pb = PtrOf(b), pc = PtrOf(c);

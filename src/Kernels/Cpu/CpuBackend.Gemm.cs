@@ -19,12 +19,14 @@ public sealed partial class CpuBackend
         GemmShape.Validate("gemm", transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batchCount);
         if (m == 0 || n == 0 || batchCount == 0) return;
         RequireOwned("gemm", "C", c);
+        // With k = 0 the operands may be unset views: they are never read.
+        static T* OrNull(BufferView<T> v) => v.IsNull ? null : PtrOf(v);
         bool ta = transA == Transpose.Yes, tb = transB == Transpose.Yes;
         if (typeof(T) == typeof(float))
-            Cpu.Gemm.Run(ta, tb, m, n, k, Unsafe.As<T, float>(ref alpha), (float*)PtrOf(a), lda, strideA, (float*)PtrOf(b), ldb, strideB,
+            Cpu.Gemm.Run(ta, tb, m, n, k, Unsafe.As<T, float>(ref alpha), (float*)OrNull(a), lda, strideA, (float*)OrNull(b), ldb, strideB,
                 Unsafe.As<T, float>(ref beta), (float*)PtrOf(c), ldc, strideC, batchCount);
         else
-            Cpu.Gemm.Run(ta, tb, m, n, k, Unsafe.As<T, double>(ref alpha), (double*)PtrOf(a), lda, strideA, (double*)PtrOf(b), ldb, strideB,
+            Cpu.Gemm.Run(ta, tb, m, n, k, Unsafe.As<T, double>(ref alpha), (double*)OrNull(a), lda, strideA, (double*)OrNull(b), ldb, strideB,
                 Unsafe.As<T, double>(ref beta), (double*)PtrOf(c), ldc, strideC, batchCount);
     }
 }

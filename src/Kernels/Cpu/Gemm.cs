@@ -209,6 +209,22 @@ internal static unsafe class GemmMath
         }
     }
 
+    /// <summary>dst[0..min(left, one vector)) += src[same] with masked loads and stores. Requires AVX-512F.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddMasked<F>(F* src, F* dst, int left) where F : unmanaged
+    {
+        if (typeof(F) == typeof(float))
+        {
+            var m = Mask32(left);
+            Avx512F.MaskStore((float*)dst, m, Avx512F.MaskLoad((float*)dst, m, Vector512<float>.Zero) + Avx512F.MaskLoad((float*)src, m, Vector512<float>.Zero));
+        }
+        else
+        {
+            var m = Mask64(left);
+            Avx512F.MaskStore((double*)dst, m, Avx512F.MaskLoad((double*)dst, m, Vector512<double>.Zero) + Avx512F.MaskLoad((double*)src, m, Vector512<double>.Zero));
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Mask32(int count) =>
         Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(count)).AsSingle();

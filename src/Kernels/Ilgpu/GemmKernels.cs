@@ -47,33 +47,74 @@ public static class GemmKernels
         return t;
     }
 
+    /// <summary>Outputs per thread along each dimension: a thread computes a Work×Work block of C.</summary>
+    public const int Work = 4;
+
     /// <summary>
-    /// Grid (⌈n/Tile⌉, ⌈m/Tile⌉, batch), group (Tile, Tile, 1): C_b ← α·op(A_b)·op(B_b) + β·C_b.
+    /// Grid (⌈n/(Work·Tile)⌉, ⌈m/(Work·Tile)⌉, batch), group (Tile, Tile, 1): C_b ← α·op(A_b)·op(B_b) + β·C_b. Each
+    /// group stages a (Work·Tile)×Tile slice of op(A) and a Tile×(Work·Tile) slice of op(B) in shared memory; each
+    /// thread then accumulates Work×Work outputs in registers (rows ty + i·Tile, columns tx + j·Tile), so every
+    /// shared-memory value read feeds Work multiply-adds.
     /// </summary>
     [IlgpuKernel]
     public static void Tiled<T>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GemmParams<T> p) where T : unmanaged, INumber<T>
     {
-        var tileA = SharedMemory.Allocate<T>(MaxTile * MaxTile);
-        var tileB = SharedMemory.Allocate<T>(MaxTile * MaxTile);
-        int tile = p.Tile;
-        int tx = Group.IdxX, ty = Group.IdxY;
-        int col = Grid.IdxX * tile + tx, row = Grid.IdxY * tile + ty;
+        var tileA = SharedMemory.Allocate<T>(Work * MaxTile * MaxTile);
+        var tileB = SharedMemory.Allocate<T>(Work * MaxTile * MaxTile);
+        int tile = p.Tile, block = Work * tile, threads = tile * tile;
+        int tx = Group.IdxX, ty = Group.IdxY, tid = ty * tile + tx;
+        int rowBase = Grid.IdxY * block, colBase = Grid.IdxX * block;
         long batch = Grid.IdxZ;
-        long aBase = batch * p.StrideA, bBase = batch * p.StrideB;
-        T acc = T.Zero;
+        long aBase = batch * p.StrideA, bBase = batch * p.StrideB, cBase = batch * p.StrideC;
+        T c00 = T.Zero, c01 = T.Zero, c02 = T.Zero, c03 = T.Zero, c10 = T.Zero, c11 = T.Zero, c12 = T.Zero, c13 = T.Zero, c20 = T.Zero, c21 = T.Zero, c22 = T.Zero, c23 = T.Zero, c30 = T.Zero, c31 = T.Zero, c32 = T.Zero, c33 = T.Zero;
         for (int t = 0; t < p.K; t += tile)
         {
-            int la = t + tx, lb = t + ty;
-            tileA[ty * tile + tx] = row < p.M && la < p.K ? a[aBase + row * p.ARs + la * p.ACs] : T.Zero;
-            tileB[ty * tile + tx] = lb < p.K && col < p.N ? b[bBase + lb * p.BRs + col * p.BCs] : T.Zero;
+            // tileA[kk·block + r] = op(A)(rowBase + r, t + kk); tileB[kk·block + q] = op(B)(t + kk, colBase + q).
+            for (int e = tid; e < block * tile; e += threads)
+            {
+                int r = e / tile, kk = e % tile;
+                int row = rowBase + r, l = t + kk;
+                tileA[kk * block + r] = row < p.M && l < p.K ? a[aBase + row * p.ARs + l * p.ACs] : T.Zero;
+                int lb = t + e / block, q = e % block, col = colBase + q;
+                tileB[e] = lb < p.K && col < p.N ? b[bBase + lb * p.BRs + col * p.BCs] : T.Zero;
+            }
             Group.Barrier();
-            for (int q = 0; q < tile; q++) acc += tileA[ty * tile + q] * tileB[q * tile + tx];
+            for (int kk = 0; kk < tile; kk++)
+            {
+                int ka = kk * block;
+                T a0 = tileA[ka + ty], a1 = tileA[ka + ty + tile], a2 = tileA[ka + ty + 2 * tile], a3 = tileA[ka + ty + 3 * tile];
+                T b0 = tileB[ka + tx], b1 = tileB[ka + tx + tile], b2 = tileB[ka + tx + 2 * tile], b3 = tileB[ka + tx + 3 * tile];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+            }
             Group.Barrier();
         }
-        if (row < p.M && col < p.N)
-        {
-            long ci = batch * p.StrideC + row * p.Ldc + col;
-            c[ci] = p.BetaIsZero != 0 ? p.Alpha * acc : p.Alpha * acc + p.Beta * c[ci];
-        }
+        int row0 = rowBase + ty, col0 = colBase + tx;
+        Store(c, p, cBase, row0 + 0 * tile, col0 + 0 * tile, c00);
+        Store(c, p, cBase, row0 + 0 * tile, col0 + 1 * tile, c01);
+        Store(c, p, cBase, row0 + 0 * tile, col0 + 2 * tile, c02);
+        Store(c, p, cBase, row0 + 0 * tile, col0 + 3 * tile, c03);
+        Store(c, p, cBase, row0 + 1 * tile, col0 + 0 * tile, c10);
+        Store(c, p, cBase, row0 + 1 * tile, col0 + 1 * tile, c11);
+        Store(c, p, cBase, row0 + 1 * tile, col0 + 2 * tile, c12);
+        Store(c, p, cBase, row0 + 1 * tile, col0 + 3 * tile, c13);
+        Store(c, p, cBase, row0 + 2 * tile, col0 + 0 * tile, c20);
+        Store(c, p, cBase, row0 + 2 * tile, col0 + 1 * tile, c21);
+        Store(c, p, cBase, row0 + 2 * tile, col0 + 2 * tile, c22);
+        Store(c, p, cBase, row0 + 2 * tile, col0 + 3 * tile, c23);
+        Store(c, p, cBase, row0 + 3 * tile, col0 + 0 * tile, c30);
+        Store(c, p, cBase, row0 + 3 * tile, col0 + 1 * tile, c31);
+        Store(c, p, cBase, row0 + 3 * tile, col0 + 2 * tile, c32);
+        Store(c, p, cBase, row0 + 3 * tile, col0 + 3 * tile, c33);
+    }
+
+    /// <summary>Writes α·acc + β·C to C(row, col) when it lies inside C (β = 0 does not read C).</summary>
+    private static void Store<T>(ArrayView<T> c, GemmParams<T> p, long cBase, int row, int col, T acc) where T : unmanaged, INumber<T>
+    {
+        if (row >= p.M || col >= p.N) return;
+        long ci = cBase + row * p.Ldc + col;
+        c[ci] = p.BetaIsZero != 0 ? p.Alpha * acc : p.Alpha * acc + p.Beta * c[ci];
     }
 }

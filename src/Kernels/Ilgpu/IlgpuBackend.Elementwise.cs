@@ -36,6 +36,8 @@ public sealed partial class IlgpuBackend
         RequireLength("Map2Broadcast", "a", a, BroadcastCollapse.Extent(layout.Shape, layout.StridesA));
         RequireLength("Map2Broadcast", "b", b, BroadcastCollapse.Extent(layout.Shape, layout.StridesB));
         RequireLength("Map2Broadcast", "c", c, layout.Length);
+        KernelChecks.Disjoint("Map2Broadcast", "c", c.Slice(0, layout.Length), "a", a);
+        KernelChecks.Disjoint("Map2Broadcast", "c", c.Slice(0, layout.Length), "b", b);
         if (layout.Length == 0) return;
         if (layout.IsSameShape)
         {

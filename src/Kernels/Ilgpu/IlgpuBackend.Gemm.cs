@@ -45,7 +45,8 @@ public sealed partial class IlgpuBackend
         int tile = GemmKernels.TileFor(Accelerator.MaxNumThreadsPerGroup);
         p.Tile = tile;
         // k = 0 still launches: every tile loop is empty and C ← β·C.
-        var grid = new Index3D((n + tile - 1) / tile, (m + tile - 1) / tile, batch);
+        int block = GemmKernels.Work * tile;
+        var grid = new Index3D((n + block - 1) / block, (m + block - 1) / block, batch);
         var group = new Index3D(tile, tile, 1);
         kernel(new KernelConfig(grid, group), Cast<T, F>(a), Cast<T, F>(b), Cast<T, F>(c), p);
     }

@@ -82,6 +82,25 @@ public static class ElemReference
         }
     }
 
+    /// <summary>
+    /// Asserts ‖a − b‖₂ ≤ tolerance·‖max(|b|, floor)‖₂: relative error where values are large, absolute error
+    /// (scaled by <paramref name="floor"/>) where a quantity is legitimately near zero but computed from O(1) terms,
+    /// e.g. a cross-entropy loss log(1 + tiny) whose float rounding is ε in absolute terms.
+    /// </summary>
+    public static void AssertCloseWithFloor<T>(ReadOnlySpan<double> actual, ReadOnlySpan<double> expected, double floor, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double num = 0, den = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double d = actual[i] - expected[i], m = Math.Max(Math.Abs(expected[i]), floor);
+            num += d * d;
+            den += m * m;
+        }
+        double err = den == 0 ? Math.Sqrt(num) : Math.Sqrt(num / den);
+        Assert.True(err <= Tolerance<T>(), $"{what} ({typeof(T).Name}): error {err:E3} (relative, floored at {floor}) exceeds {Tolerance<T>():E1}");
+    }
+
     /// <summary>Asserts with the default tolerance for <typeparamref name="T"/>.</summary>
     public static void AssertClose<T>(ReadOnlySpan<double> actual, ReadOnlySpan<double> expected, string what)
         => AssertClose(actual, expected, Tolerance<T>(), $"{what} ({typeof(T).Name})");
