@@ -57,6 +57,26 @@ public sealed class ModelConfig
 
     /// <inheritdoc />
     public override string ToString() => string.Join(";", _values.Select(kv => $"{kv.Key}={kv.Value}"));
+
+    /// <summary>The options as a JSON object of strings (the checkpoint metadata's <c>config</c>).</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(_values);
+
+    /// <summary>Parses <see cref="ToJson"/>'s form.</summary>
+    public static ModelConfig FromJson(string json)
+    {
+        var c = new ModelConfig();
+        Dictionary<string, string>? d;
+        try
+        {
+            d = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"model configuration '{json}' is not a JSON object of strings: {e.Message}");
+        }
+        foreach (var (k, v) in d ?? []) c._values[k] = v;
+        return c;
+    }
 }
 
 /// <summary>A model of the zoo: its registry name, configuration and built network.</summary>
