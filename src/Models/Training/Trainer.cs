@@ -92,12 +92,8 @@ public sealed class Trainer : IDisposable
             _ => LearningRateSchedule.Constant(o.LearningRate),
         };
         _optimizer?.Dispose();
-        _optimizer = o.Optimizer switch
-        {
-            OptimizerKind.Sgd => new Sgd<float>(Backend, Network.ParameterCount, o.LearningRate, o.Momentum, weightDecay: o.WeightDecay),
-            OptimizerKind.AdamW => new AdamW<float>(Backend, Network.ParameterCount, o.LearningRate, weightDecay: o.WeightDecay),
-            _ => new Adam<float>(Backend, Network.ParameterCount, o.LearningRate, weightDecay: o.WeightDecay),
-        };
+        _optimizer = null;
+        var optimizer = EnsureOptimizer();
         var epochs = new List<TrainingProgress>();
         var clock = Stopwatch.StartNew();
         double stepSeconds = 0;
@@ -111,7 +107,7 @@ public sealed class Trainer : IDisposable
             {
                 cancel.ThrowIfCancellationRequested();
                 double lr = schedule.At(epoch, b, steps);
-                _optimizer.LearningRate = lr;
+                optimizer.LearningRate = lr;
                 long t0 = Stopwatch.GetTimestamp();
                 int n = loader.Fill(b);
                 var (loss, hits) = Step(loader, n, globalStep);
@@ -137,6 +133,40 @@ public sealed class Trainer : IDisposable
         return new TrainingSummary(epochs, globalStep, samples, clock.Elapsed, samples / Math.Max(stepSeconds, 1e-9));
     }
 
+    private Optimizer<float> EnsureOptimizer()
+    {
+        var o = Options;
+        return _optimizer ??= o.Optimizer switch
+        {
+            OptimizerKind.Sgd => new Sgd<float>(Backend, Network.ParameterCount, o.LearningRate, o.Momentum, weightDecay: o.WeightDecay),
+            OptimizerKind.AdamW => new AdamW<float>(Backend, Network.ParameterCount, o.LearningRate, weightDecay: o.WeightDecay),
+            _ => new Adam<float>(Backend, Network.ParameterCount, o.LearningRate, weightDecay: o.WeightDecay),
+        };
+    }
+
+    /// <summary>
+    /// One optimiser step on batch <paramref name="batch"/> of <paramref name="loader"/>'s current epoch (the
+    /// optimiser is created on first use, at the base learning rate): returns the batch's mean loss. Allocation-free
+    /// once the batch size has been traced. For benchmarks and custom loops; <see cref="Fit"/> is the usual entry.
+    /// </summary>
+    public double TrainBatch(BatchLoader loader, int batch, long globalStep = 0)
+    {
+        CheckData(loader.Data);
+        EnsureOptimizer();
+        int n = loader.Fill(batch);
+        return Step(loader, n, globalStep).Loss;
+    }
+
+    /// <summary>Runs the evaluation-mode forward pass (logits and loss) on batch <paramref name="batch"/> of <paramref name="loader"/>.</summary>
+    public void ForwardBatch(BatchLoader loader, int batch)
+    {
+        CheckData(loader.Data);
+        int n = loader.Fill(batch);
+        var p = EvaluationPlan(n);
+        p.Upload(loader);
+        p.Plan.Run();
+    }
+
     private TrainingProgress Report(int epoch, int b, int steps, long globalStep, long total, double lossSum, long correct, long seen, double lr,
         long samples, double stepSeconds, TimeSpan elapsed, bool end, EvaluationResult? val)
     {
@@ -153,7 +183,7 @@ public sealed class Trainer : IDisposable
         if (data.SampleShape != Network.InputShape)
             throw new ArgumentException($"data set '{data.Name}' has samples of shape {data.SampleShape}, the network expects {Network.InputShape}.");
         IsClassification = data.IsClassification;
-        if (data.IsClassification && Network.OutputShape != new Shape(data.ClassCount))
+        if (data.IsClassification && (Network.OutputShape.Rank != 1 || Network.OutputShape[0] != data.ClassCount))
             throw new ArgumentException($"data set '{data.Name}' has {data.ClassCount} classes, the network outputs {Network.OutputShape}.");
         if (!data.IsClassification && Network.OutputShape.Length != data.TargetSize)
             throw new ArgumentException($"data set '{data.Name}' has {data.TargetSize} targets per sample, the network outputs {Network.OutputShape}.");
