@@ -130,7 +130,7 @@ public sealed partial class CompileTests(ITestOutputHelper output)
     {
         // The CUDA backend's own context settings (O2 + ILGPU.Algorithms' math intrinsics, without which Exp/Log/Tanh
         // have no PTX implementation): this test fails if they are dropped.
-        using var context = Context.Create(b => Backends.DeviceSelection.ConfigureCuda(b));
+        using var context = Context.Create(b => Backends.DeviceSelection.Configure(b, Backends.DeviceKind.Cuda));
         var architecture = CudaArchitecture.SM_80;
         using var backend = new PTXBackend(context, new CudaCapabilityContext(architecture), architecture, CudaInstructionSet.ISA_78, nvvmAPI: null);
         var versions = new SortedSet<Version>();
@@ -154,7 +154,7 @@ public sealed partial class CompileTests(ITestOutputHelper output)
     [Fact]
     public void Every_kernel_compiles_to_OpenCL_C()
     {
-        using var context = Context.Create(b => b.Optimize(OptimizationLevel.O2));
+        using var context = Context.Create(b => Backends.DeviceSelection.Configure(b, Backends.DeviceKind.OpenCL));
         // What the PoCL device gets: float64, no float16/int64 atomics/subgroups, generic address space overridden on.
         var capabilities = new CLCapabilityContext(false, true, false, false, true);
         using var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL30);

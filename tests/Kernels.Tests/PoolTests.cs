@@ -65,6 +65,14 @@ public abstract class PoolTests(Backend backend)
         Run<float>(new Case(n, c, h, w, 2, 2, 2, 2, 0, 0, 2, 7), 1e-6, ties: false);
     }
 
+    /// <summary>float32 2×2/2 windows with many equal values (the vectorised CPU path) keep the first maximum.</summary>
+    [Theory]
+    [InlineData(3, 4, 28, 28)]
+    [InlineData(2, 3, 14, 15)]
+    [InlineData(2, 5, 7, 7)]
+    public void Float32_two_by_two_ties_pick_the_first_maximum(int n, int c, int h, int w) =>
+        Run<float>(new Case(n, c, h, w, 2, 2, 2, 2, 0, 0, 2, 11), 1e-6, ties: true);
+
     /// <summary>
     /// NaN propagates through max pooling: the first NaN of a window (row-major) is the result and its index the
     /// argmax, even after a larger number or before one; a window without NaN keeps its ordinary maximum. Padded

@@ -8,6 +8,8 @@ internal static class CommandLine
     [
         ("devices", "list the compute devices present", DevicesCommand.Run),
         ("bench", "run a benchmark suite: tangent bench <suite> [--json PATH]", BenchCommand.Run),
+        ("train", "train a zoo model: tangent train --model fmnist-cnn --data fmnist --epochs 40 --out map.safetensors", TrainCommand.Run),
+        ("evaluate", "test accuracy and NLL of a checkpoint: tangent evaluate --model map.safetensors --data fmnist", EvaluateCommand.Run),
     ];
 
     /// <summary>Runs the command named by the first argument; errors become one line on stderr and exit code 2.</summary>

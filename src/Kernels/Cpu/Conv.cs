@@ -167,6 +167,8 @@ internal static unsafe class ConvPadding
         if (g.PadH == 0 && g.PadW == 0)
         {
             new Span<F>(image, (int)len).CopyTo(new Span<F>(p, (int)len));
+            // This copy overwrites the zero borders a padded layout may have left in the buffer.
+            _lastLayout = default;
             return p;
         }
         // The borders stay zero between images of the same layout in this thread's buffer, so they are written
