@@ -60,6 +60,16 @@ public abstract class TapePlanSet<T> : IDisposable where T : unmanaged, IFloatin
     private readonly Dictionary<string, BufferView<T>> _floatBindings = [];
     private readonly Dictionary<string, BufferView<int>> _intBindings = [];
     private readonly List<Plan<T>> _plans = [];
+    private readonly List<IDisposable> _owned = [];
+
+    /// <summary>Incremented whenever the linearisation point or the batch may have changed (see <see cref="Invalidate"/>).</summary>
+    protected int Version { get; private set; }
+
+    /// <summary>
+    /// Declares that the contents of a bound buffer (θ, x, y) changed in place: the cached primal forward pass of the
+    /// fused products is recomputed on the next product. Binding a buffer does this implicitly.
+    /// </summary>
+    public void Invalidate() => Version++;
 
     /// <summary>Records the traced function and the device.</summary>
     protected TapePlanSet(Tape tape, string wrt, string output, Backend backend)
@@ -101,6 +111,7 @@ public abstract class TapePlanSet<T> : IDisposable where T : unmanaged, IFloatin
     {
         if (Tape.Input(group).DType != DType.Float) throw new ArgumentException($"tape operator: '{group}' is an integer group; use BindIndices.");
         _floatBindings[group] = data;
+        Version++;
         foreach (var p in _plans) p.Bind(group, data);
     }
 
@@ -109,6 +120,7 @@ public abstract class TapePlanSet<T> : IDisposable where T : unmanaged, IFloatin
     {
         if (Tape.Input(group).DType != DType.Int32) throw new ArgumentException($"tape operator: '{group}' is a floating group; use Bind.");
         _intBindings[group] = data;
+        Version++;
         foreach (var p in _plans) p.BindIndices(group, data);
     }
 
@@ -128,6 +140,133 @@ public abstract class TapePlanSet<T> : IDisposable where T : unmanaged, IFloatin
         plan.Bind(input, x);
         plan.Bind(output, y);
         plan.Run();
+    }
+
+    /// <summary>
+    /// Plans <paramref name="tape"/> as two plans: a prefix with every equation that depends only on the traced tape's
+    /// inputs (the primal forward pass: activations, pooling indices, softmax), and the rest, which reads the prefix's
+    /// results from buffers. The prefix runs again only when <see cref="Version"/> has changed, so the CG iterations of
+    /// a projection on one batch share one forward pass.
+    /// </summary>
+    protected SplitPlan NewSplitPlan(Tape tape, string dynamicGroup)
+    {
+        var dynamic = new bool[tape.VarCount];
+        var isInput = new bool[tape.VarCount];
+        foreach (var g in tape.Inputs)
+            foreach (var v in g.Vars)
+            {
+                isInput[v.Id] = true;
+                if (g.Name == dynamicGroup) dynamic[v.Id] = true;
+            }
+        var boundary = new List<Var>();
+        var inBoundary = new bool[tape.VarCount];
+        foreach (var eq in tape.Equations)
+        {
+            bool dyn = eq.Inputs.Any(v => dynamic[v.Id]);
+            if (!dyn) continue;
+            foreach (var o in eq.Outputs) dynamic[o.Id] = true;
+            foreach (var v in eq.Inputs)
+                if (!dynamic[v.Id] && !isInput[v.Id] && !inBoundary[v.Id]) { inBoundary[v.Id] = true; boundary.Add(v); }
+        }
+        foreach (var g in tape.Outputs)
+            foreach (var v in g.Vars)
+                if (!dynamic[v.Id]) throw new InvalidOperationException($"tape operator: output '{g.Name}' does not depend on '{dynamicGroup}'.");
+        var floats = boundary.Where(v => v.DType == DType.Float).ToList();
+        var ints = boundary.Where(v => v.DType != DType.Float).ToList();
+
+        // The prefix: the static equations up to the boundary.
+        var a = new TapeBuilder();
+        var mapA = new Var?[tape.VarCount];
+        foreach (var g in tape.Inputs)
+        {
+            if (g.Name == dynamicGroup) continue;
+            var ng = a.InputGroup(g.Name, Members(g), g.Repeat, g.DType);
+            for (int i = 0; i < g.Vars.Count; i++) mapA[g.Vars[i].Id] = ng.Vars[i];
+        }
+        foreach (var eq in tape.Equations)
+        {
+            if (dynamic[eq.Outputs[0].Id]) continue;
+            var outs = Replay(a, eq, mapA);
+            for (int i = 0; i < outs.Length; i++) mapA[eq.Outputs[i].Id] = outs[i];
+        }
+        if (floats.Count > 0) a.OutputGroup("residuals", floats.Select(v => mapA[v.Id]!).ToList(), floats.Select((_, i) => $"r{i}").ToList());
+        if (ints.Count > 0) a.OutputGroup("indices", ints.Select(v => mapA[v.Id]!).ToList(), ints.Select((_, i) => $"i{i}").ToList());
+
+        // The rest: the same inputs plus the prefix's results.
+        var b = new TapeBuilder();
+        var mapB = new Var?[tape.VarCount];
+        foreach (var g in tape.Inputs)
+        {
+            var ng = b.InputGroup(g.Name, Members(g), g.Repeat, g.DType);
+            for (int i = 0; i < g.Vars.Count; i++) mapB[g.Vars[i].Id] = ng.Vars[i];
+        }
+        if (floats.Count > 0)
+        {
+            var rg = b.InputGroup("residuals", floats.Select((v, i) => ($"r{i}", v.Shape)).ToList());
+            for (int i = 0; i < floats.Count; i++) mapB[floats[i].Id] = rg.Vars[i];
+        }
+        if (ints.Count > 0)
+        {
+            var ig = b.InputGroup("indices", ints.Select((v, i) => ($"i{i}", v.Shape)).ToList(), 0, DType.Int32);
+            for (int i = 0; i < ints.Count; i++) mapB[ints[i].Id] = ig.Vars[i];
+        }
+        foreach (var eq in tape.Equations)
+        {
+            if (!dynamic[eq.Outputs[0].Id]) continue;
+            var outs = Replay(b, eq, mapB);
+            for (int i = 0; i < outs.Length; i++) mapB[eq.Outputs[i].Id] = outs[i];
+        }
+        foreach (var g in tape.Outputs) b.OutputGroup(g.Name, g.Vars.Select(v => mapB[v.Id]!).ToList(), g.MemberNames, g.Repeat);
+
+        var prefix = NewPlan(a.Build());
+        var rest = NewPlan(b.Build());
+        if (floats.Count > 0)
+        {
+            var buf = Backend.Allocate<T>(floats.Sum(v => v.Shape.Length));
+            _owned.Add(buf);
+            prefix.Bind("residuals", buf.View);
+            rest.Bind("residuals", buf.View);
+        }
+        if (ints.Count > 0)
+        {
+            var buf = Backend.Allocate<int>(ints.Sum(v => v.Shape.Length));
+            _owned.Add(buf);
+            prefix.BindIndices("indices", buf.View);
+            rest.BindIndices("indices", buf.View);
+        }
+        return new SplitPlan(this, prefix, rest);
+    }
+
+    private static IReadOnlyList<(string, Shape)> Members(VarGroup g) =>
+        g.MemberNames.Select((m, i) => (m, g.Repeat > 0 ? g.Vars[i].Shape.Skip(1) : g.Vars[i].Shape)).ToList();
+
+    private static Var[] Replay(TapeBuilder b, Equation eq, Var?[] map)
+    {
+        using var scope = eq.Scope.Length > 0 ? b.Scope(eq.Scope) : null;
+        return b.Apply(eq.Primitive, eq.Inputs.Select(v => map[v.Id]!).ToArray());
+    }
+
+    /// <summary>A fused tape split into a cached primal prefix and the per-product rest.</summary>
+    protected sealed class SplitPlan(TapePlanSet<T> owner, Plan<T> prefix, Plan<T> rest)
+    {
+        private int _version = -1;
+
+        /// <summary>The per-product part.</summary>
+        public Plan<T> Rest => rest;
+
+        /// <summary>The cached primal part.</summary>
+        public Plan<T> Prefix => prefix;
+
+        /// <summary>Runs the prefix if the bindings changed since it last ran, then the rest with x in, y out.</summary>
+        public void Run(string input, BufferView<T> x, string output, BufferView<T> y)
+        {
+            if (_version != owner.Version)
+            {
+                prefix.Run();
+                _version = owner.Version;
+            }
+            RunInto(rest, input, x, output, y);
+        }
     }
 
     /// <summary>Declares the traced tape's input groups on <paramref name="b"/>.</summary>
@@ -185,6 +324,8 @@ public abstract class TapePlanSet<T> : IDisposable where T : unmanaged, IFloatin
     {
         foreach (var p in _plans) p.Dispose();
         _plans.Clear();
+        foreach (var d in _owned) d.Dispose();
+        _owned.Clear();
         GC.SuppressFinalize(this);
     }
 
@@ -226,7 +367,8 @@ public abstract class TapePlanSet<T> : IDisposable where T : unmanaged, IFloatin
 public sealed class TapeJacobian<T> : TapePlanSet<T>, ILinearOperator<T>, IOuterGramSource<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const string In = "in", Out = "out";
-    private readonly Dictionary<int, Plan<T>> _apply = [], _transpose = [], _gram = [];
+    private readonly Dictionary<int, Plan<T>> _apply = [], _transpose = [];
+    private readonly Dictionary<int, SplitPlan> _gram = [];
     private Plan<T>? _vjp;
     private readonly GramOperator _outer;
 
@@ -249,6 +391,19 @@ public sealed class TapeJacobian<T> : TapePlanSet<T>, ILinearOperator<T>, IOuter
         TransposePlan(count);
         GramPlan(count);
         if (count == 1) VjpPlan();
+    }
+
+    /// <summary>
+    /// Diagnostics: <see cref="Plan{T}.ProfileSteps"/> of the per-product part of the fused JJᵀ tape (the cached
+    /// primal prefix excluded) for <paramref name="count"/> vectors (the
+    /// body of every CG iteration of a projection), with whatever is bound to its vector input.
+    /// </summary>
+    public IReadOnlyList<(string Primitive, string Scope, string Shapes, double Milliseconds, long AllocatedBytes)> ProfileOuterGram(
+        BufferView<T> x, BufferView<T> y, int count = 1, int repeats = 10)
+    {
+        var split = GramPlan(count);
+        split.Run(In, x.Slice(0, count * Rows), Out, y.Slice(0, count * Rows));
+        return split.Rest.ProfileSteps(repeats);
     }
 
     /// <inheritdoc />
@@ -287,7 +442,7 @@ public sealed class TapeJacobian<T> : TapePlanSet<T>, ILinearOperator<T>, IOuter
     }
 
     private void ApplyGram(BufferView<T> x, BufferView<T> y, int count) =>
-        RunInto(GramPlan(count), In, x.Slice(0, count * Rows), Out, y.Slice(0, count * Rows));
+        GramPlan(count).Run(In, x.Slice(0, count * Rows), Out, y.Slice(0, count * Rows));
 
     private Plan<T> ApplyPlan(int count)
     {
@@ -328,16 +483,17 @@ public sealed class TapeJacobian<T> : TapePlanSet<T>, ILinearOperator<T>, IOuter
     }
 
     /// <summary>JJᵀ in one tape: u = Jᵀλ by the reverse sweep of the K-tangent JVP, then J u by the K-tangent JVP; shared forward equations are recorded once.</summary>
-    private Plan<T> GramPlan(int count)
+    private SplitPlan GramPlan(int count) => _gram.TryGetValue(count, out var p) ? p : _gram[count] = BuildGramPlan(count);
+
+    private SplitPlan BuildGramPlan(int count)
     {
-        if (_gram.TryGetValue(count, out var p)) return p;
         var b = new TapeBuilder();
         var ins = DeclareInputs(b);
         var lam = DeclareOutputBlock(b, In, count);
         var u = InlineTransposeMany(b, ins, lam, count);
         var (_, ju) = InlineApplyMany(b, ins, u, count);
         b.OutputGroup(Out, ju, Tape.Output(OutputName).MemberNames, count);
-        return _gram[count] = NewPlan(b.Build());
+        return NewSplitPlan(b.Build(), In);
     }
 
     /// <summary>JJᵀ through the owning Jacobian's plans.</summary>

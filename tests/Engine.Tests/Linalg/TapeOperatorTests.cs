@@ -269,6 +269,13 @@ public sealed class TapeOperatorTests
         Assert.InRange(Dense.RelativeError(Many(op.ApplyMany, v, op.Rows), v * j2.Transpose()), 0, 1e-11);
         Assert.InRange(Dense.RelativeError(Many(op.OuterGram.ApplyMany, lam, op.Rows), lam * (j2 * j2.Transpose())), 0, 1e-11);
 
+        // θ changed in place (an optimiser step): Invalidate() recomputes the cached primal pass of the fused JJᵀ.
+        first.Theta.CopyFrom(first.Theta.ToArray().Select(t => 0.7 * t + 0.05).ToArray());
+        op.Invalidate();
+        var j3 = second.Jacobian("loss");
+        Assert.True(Dense.RelativeError(j3, j2) > 1e-3);
+        Assert.InRange(Dense.RelativeError(Many(op.OuterGram.ApplyMany, lam, op.Rows), lam * (j3 * j3.Transpose())), 0, 1e-11);
+
         // Steady state: once the plans for a count exist, products allocate no managed memory.
         using var x = Dense.Upload<double>(Be, v);
         using var y = Be.Allocate<double>(3 * op.Rows);
