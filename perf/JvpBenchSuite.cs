@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tangent.Engine;
 using Tangent.Engine.Execution;
 using Tangent.Engine.Tracing;
@@ -90,19 +91,27 @@ public sealed class JvpBenchSuite : IBenchSuite
         BindCommon(jvp);
         BindCommon(vjp);
 
+        using var jvp8 = withK ? Only(tape, "logits").Jvp(8, "theta").Plan<float>(be) : null;
+        if (jvp8 != null) BindCommon(jvp8);
+        void EightSingles() { for (int i = 0; i < 8; i++) jvp.Run(); }
+
+        // Ratios from interleaved runs (forward, JVP, forward+VJP, K=8, 8 singles in turn, each cycle's times divided by
+        // that cycle's forward time): slow drifts and other processes' bursts hit numerator and denominator alike.
+        var ratios = Interleaved(ctx, jvp8 == null ? [forward.Run, jvp.Run, vjp.Run] : [forward.Run, jvp.Run, vjp.Run, jvp8.Run, EightSingles]);
+        ctx.Log.WriteLine($"{prefix}: interleaved ratios to forward: jvp {ratios[1]:F2}, forward+vjp {ratios[2]:F2}"
+            + (jvp8 != null ? $", jvp-k8 {ratios[3]:F2}, 8 single jvps {ratios[4]:F2} (K=8 speed-up {ratios[4] / ratios[3]:F2}×)" : ""));
+
         var fwd = ctx.Measure($"{prefix}/forward", shape, forward.Run, fwdFlops, Extras($"{prefix}/forward", null, null));
         yield return fwd;
-        yield return ctx.Measure($"{prefix}/jvp", shape, jvp.Run, 3 * fwdFlops, Extras($"{prefix}/jvp", fwd, null));
-        yield return ctx.Measure($"{prefix}/vjp", shape, vjp.Run, 3 * fwdFlops, Extras($"{prefix}/vjp", fwd, null));
-        if (withK)
+        yield return ctx.Measure($"{prefix}/jvp", shape, jvp.Run, 3 * fwdFlops, Extras($"{prefix}/jvp", fwd, null, ratios[1]));
+        yield return ctx.Measure($"{prefix}/vjp", shape, vjp.Run, 3 * fwdFlops, Extras($"{prefix}/vjp", fwd, null, ratios[2]));
+        if (jvp8 != null)
         {
-            using var jvp8 = Only(tape, "logits").Jvp(8, "theta").Plan<float>(be);
-            BindCommon(jvp8);
-            var eight = ctx.Measure($"{prefix}/jvp-x8-single", shape, () => { for (int i = 0; i < 8; i++) jvp.Run(); }, 8 * 3 * fwdFlops,
-                Extras($"{prefix}/jvp-x8-single", fwd, null));
+            var eight = ctx.Measure($"{prefix}/jvp-x8-single", shape, EightSingles, 8 * 3 * fwdFlops,
+                Extras($"{prefix}/jvp-x8-single", fwd, null, ratios[4]));
             yield return eight;
-            var k8 = ctx.Measure($"{prefix}/jvp-k8", shape + " K=8", jvp8.Run, (1 + 2 * 8) * fwdFlops, Extras($"{prefix}/jvp-k8", fwd, eight));
-            yield return k8;
+            var k8 = ctx.Measure($"{prefix}/jvp-k8", shape + " K=8", jvp8.Run, (1 + 2 * 8) * fwdFlops, Extras($"{prefix}/jvp-k8", fwd, eight, ratios[3]));
+            yield return k8 with { Extra = new Dictionary<string, double>(k8.Extra) { ["speedup_interleaved"] = ratios[4] / ratios[3] } };
         }
         if (withSgd)
         {
@@ -113,9 +122,34 @@ public sealed class JvpBenchSuite : IBenchSuite
         }
     }
 
-    private static Dictionary<string, double> Extras(string name, BenchRecord? forward, BenchRecord? separate)
+    /// <summary>
+    /// Runs the actions in turn, cycle after cycle, for <see cref="BenchContext.Rounds"/> × 0.4 s (after a warm-up), and
+    /// returns for each the median over cycles of its time divided by the first action's time in the same cycle.
+    /// </summary>
+    private static double[] Interleaved(BenchContext ctx, Action[] runs)
+    {
+        foreach (var r in runs)
+            for (int i = 0; i < 5; i++) r();
+        var ratios = runs.Select(_ => new List<double>()).ToArray();
+        var times = new double[runs.Length];
+        long end = Stopwatch.GetTimestamp() + (long)(ctx.Rounds * 0.4 * Stopwatch.Frequency);
+        do
+        {
+            for (int i = 0; i < runs.Length; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                runs[i]();
+                times[i] = Stopwatch.GetTimestamp() - t0;
+            }
+            for (int i = 0; i < runs.Length; i++) ratios[i].Add(times[i] / times[0]);
+        } while (Stopwatch.GetTimestamp() < end || ratios[0].Count < 11);
+        return ratios.Select(l => l.Order().ElementAt(l.Count / 2)).ToArray();
+    }
+
+    private static Dictionary<string, double> Extras(string name, BenchRecord? forward, BenchRecord? separate, double? interleaved = null)
     {
         var d = new Dictionary<string, double>();
+        if (interleaved is { } q) d["vs_forward_interleaved"] = q;
         if (forward != null) d["forward_ms"] = forward.MedianMs;
         if (separate != null) d["separate_ms"] = separate.MedianMs;
         if (Libtorch.TryGetValue(name, out var t)) d["libtorch_ms"] = t;
@@ -123,7 +157,7 @@ public sealed class JvpBenchSuite : IBenchSuite
     }
 
     /// <summary>The traced network with only the named output kept.</summary>
-    private static Tape Only(Tape tape, string output)
+    internal static Tape Only(Tape tape, string output)
     {
         var b = new TapeBuilder();
         var ins = tape.Inputs.ToDictionary(g => g.Name, g => (IReadOnlyList<Var>)b.InputGroup(g.Name,
@@ -186,4 +220,70 @@ public sealed class JvpBenchSuite : IBenchSuite
         2.0 * b * (16 * 28 * 28 * 1 * 9 + 32 * 14 * 14 * 16 * 9 + 64 * 7 * 7 * 32 * 9 + 576 * 200 + 200 * 10);
 
     private static double MlpForwardFlops(int b) => 2.0 * b * (784 * 256 + 256 * 256 + 256 * 10);
+}
+
+/// <summary>
+/// Where the time of the <see cref="JvpBenchSuite"/> plans goes: <see cref="Plan{T}.ProfileSteps"/> of the forward,
+/// JVP, forward+VJP and K=8 JVP plans of each network, one line per step (primitive, layer, operand shapes, ms),
+/// and one record per plan with the sum of its steps.
+/// </summary>
+public sealed class JvpProfileSuite : IBenchSuite
+{
+    /// <inheritdoc />
+    public string Name => "jvp-profile";
+
+    /// <inheritdoc />
+    public string Description => "autodiff: per-step times of the jvp suite's plans (Plan.ProfileSteps)";
+
+    /// <inheritdoc />
+    public IReadOnlyList<BenchRecord> Run(BenchContext context)
+    {
+        var be = CpuBackend.Instance;
+        var records = new List<BenchRecord>();
+        foreach (var (net, batch, model) in new[]
+        {
+            ("mlp", 128, JvpBenchSuite.Mlp(128)), ("fmnist-cnn", 10, JvpBenchSuite.FmnistCnn(10)), ("fmnist-cnn", 128, JvpBenchSuite.FmnistCnn(128)),
+        })
+        {
+            var (tape, inputLength, classes) = model;
+            int p = tape.Input("theta").TotalLength;
+            var rng = new Random(1);
+            float[] Rand(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)(scale * (2 * rng.NextDouble() - 1))).ToArray();
+            using var theta = be.Upload<float>(Rand(p, 0.05));
+            using var x = be.Upload<float>(Rand(batch * inputLength, 1));
+            using var labels = be.Upload<int>(Enumerable.Range(0, batch).Select(i => i % classes).ToArray());
+            using var v = be.Upload<float>(Rand(8 * p, 1));
+            using var one = be.Upload<float>([1f]);
+            var logits = JvpBenchSuite.Only(tape, "logits");
+            var plans = new (string, Tape)[]
+            {
+                ("forward", logits), ("jvp", logits.Jvp(1, "theta")),
+                ("vjp", JvpBenchSuite.Only(tape, "mean_loss").Vjp(["theta"], ["mean_loss"])), ("jvp-k8", logits.Jvp(8, "theta")),
+            };
+            foreach (var (kind, t) in plans)
+            {
+                using var plan = t.Plan<float>(be);
+                foreach (var g in t.Inputs)
+                {
+                    switch (g.Name)
+                    {
+                        case "theta": plan.Bind(g.Name, theta); break;
+                        case "x": plan.Bind(g.Name, x); break;
+                        case "y": plan.BindIndices(g.Name, labels); break;
+                        case "theta:tangent": plan.Bind(g.Name, v.View.Slice(0, g.TotalLength)); break;
+                        case "mean_loss:cotangent": plan.Bind(g.Name, one); break;
+                    }
+                }
+                for (int i = 0; i < 5; i++) plan.Run();
+                var steps = plan.ProfileSteps(batch >= 128 ? 15 : 41);
+                double total = steps.Sum(s => s.Milliseconds);
+                string name = $"{net}/b{batch}/{kind}";
+                context.Log.WriteLine($"{name}: {steps.Count} steps, sum {total:F3} ms");
+                foreach (var s in steps)
+                    context.Log.WriteLine($"  {s.Milliseconds,8:F4} ms {100 * s.Milliseconds / total,5:F1}%  {s.Primitive,-28} {s.Scope,-6} {s.Shapes}");
+                records.Add(new BenchRecord(name + "/steps", $"{steps.Count} steps", total, [total], null, null));
+            }
+        }
+        return records;
+    }
 }

@@ -1,3 +1,4 @@
+using Xunit;
 using FsCheck.Fluent;
 using Tangent.Kernels.Backends;
 using Tangent.Kernels.Tests.Support;
@@ -143,7 +144,18 @@ public abstract class Blas1Tests(Backend backend)
 public sealed class Blas1TestsCpu() : Blas1Tests(TestBackends.Cpu);
 
 /// <summary>BLAS-1 tests on ILGPU's CPU accelerator (small sizes).</summary>
-public sealed class Blas1TestsIlgpuCpu() : Blas1Tests(ElemBackends.IlgpuCpu)
+[Collection(TestBackends.IlgpuCpuCollection)]
+public sealed class Blas1TestsIlgpuCpu() : Blas1Tests(TestBackends.IlgpuCpu)
+{
+    /// <inheritdoc />
+    protected override int MaxLength => 1500;
+    /// <inheritdoc />
+    protected override int LongLength => 50_000;
+}
+
+/// <summary>BLAS-1 tests on the OpenCL device (PoCL here) (small sizes).</summary>
+[Collection(TestBackends.OpenCLCollection)]
+public sealed class Blas1TestsOpenCL() : Blas1Tests(TestBackends.OpenCL)
 {
     /// <inheritdoc />
     protected override int MaxLength => 1500;

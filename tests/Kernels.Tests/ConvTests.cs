@@ -1,3 +1,4 @@
+using Xunit;
 using FsCheck;
 using FsCheck.Fluent;
 using Tangent.Kernels.Backends;
@@ -177,4 +178,9 @@ public abstract class ConvTests(Backend backend)
 public sealed class ConvTestsCpu() : ConvTests(TestBackends.Cpu);
 
 /// <summary>conv2d kernels on ILGPU's CPU accelerator (small sizes).</summary>
-public sealed class ConvTestsIlgpuCpu() : ConvTests(GemmConvIlgpuCpu.Backend);
+[Collection(TestBackends.IlgpuCpuCollection)]
+public sealed class ConvTestsIlgpuCpu() : ConvTests(TestBackends.IlgpuCpu);
+
+/// <summary>conv2d kernels on the OpenCL device (PoCL here) (small sizes).</summary>
+[Collection(TestBackends.OpenCLCollection)]
+public sealed class ConvTestsOpenCL() : ConvTests(TestBackends.OpenCL);

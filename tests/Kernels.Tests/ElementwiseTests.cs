@@ -1,3 +1,4 @@
+using Xunit;
 using System.Runtime.Intrinsics;
 using FsCheck;
 using FsCheck.Fluent;
@@ -347,7 +348,20 @@ public abstract class ElementwiseTests(Backend backend)
 public sealed class ElementwiseTestsCpu() : ElementwiseTests(TestBackends.Cpu);
 
 /// <summary>Elementwise tests on ILGPU's CPU accelerator (small sizes: each launch costs ~0.4 ms there).</summary>
-public sealed class ElementwiseTestsIlgpuCpu() : ElementwiseTests(ElemBackends.IlgpuCpu)
+[Collection(TestBackends.IlgpuCpuCollection)]
+public sealed class ElementwiseTestsIlgpuCpu() : ElementwiseTests(TestBackends.IlgpuCpu)
+{
+    /// <inheritdoc />
+    protected override int MaxLength => 400;
+    /// <inheritdoc />
+    protected override int Cases => 10;
+    /// <inheritdoc />
+    protected override int LargeLength => 20_000;
+}
+
+/// <summary>Elementwise tests on the OpenCL device (PoCL here) (small sizes: each launch costs ~0.4 ms there).</summary>
+[Collection(TestBackends.OpenCLCollection)]
+public sealed class ElementwiseTestsOpenCL() : ElementwiseTests(TestBackends.OpenCL)
 {
     /// <inheritdoc />
     protected override int MaxLength => 400;

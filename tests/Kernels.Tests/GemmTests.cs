@@ -1,3 +1,4 @@
+using Xunit;
 using FsCheck;
 using FsCheck.Fluent;
 using Tangent.Kernels.Backends;
@@ -205,4 +206,9 @@ public abstract class GemmTests(Backend backend)
 public sealed class GemmTestsCpu() : GemmTests(TestBackends.Cpu);
 
 /// <summary>GEMM kernels on ILGPU's CPU accelerator (small sizes: barriers there cost milliseconds).</summary>
-public sealed class GemmTestsIlgpuCpu() : GemmTests(GemmConvIlgpuCpu.Backend);
+[Collection(TestBackends.IlgpuCpuCollection)]
+public sealed class GemmTestsIlgpuCpu() : GemmTests(TestBackends.IlgpuCpu);
+
+/// <summary>GEMM kernels on the OpenCL device (PoCL here) (small sizes: barriers there cost milliseconds).</summary>
+[Collection(TestBackends.OpenCLCollection)]
+public sealed class GemmTestsOpenCL() : GemmTests(TestBackends.OpenCL);

@@ -65,6 +65,67 @@ public abstract class PoolTests(Backend backend)
         Run<float>(new Case(n, c, h, w, 2, 2, 2, 2, 0, 0, 2, 7), 1e-6, ties: false);
     }
 
+    /// <summary>float32 2×2/2 windows with many equal values (the vectorised CPU path) keep the first maximum.</summary>
+    [Theory]
+    [InlineData(3, 4, 28, 28)]
+    [InlineData(2, 3, 14, 15)]
+    [InlineData(2, 5, 7, 7)]
+    public void Float32_two_by_two_ties_pick_the_first_maximum(int n, int c, int h, int w) =>
+        Run<float>(new Case(n, c, h, w, 2, 2, 2, 2, 0, 0, 2, 11), 1e-6, ties: true);
+
+    /// <summary>
+    /// NaN propagates through max pooling: the first NaN of a window (row-major) is the result and its index the
+    /// argmax, even after a larger number or before one; a window without NaN keeps its ordinary maximum. Padded
+    /// 3×3/2 windows exercise the bounds checks; the backward pass routes dy to those indices.
+    /// </summary>
+    [Fact]
+    public void NaN_wins_the_window_and_is_the_argmax()
+    {
+        NaNCase<float>();
+        NaNCase<double>();
+    }
+
+    private void NaNCase<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        // x is 4×4: window (0,0) = rows 0–1 × cols 0–1 of the 2×2/2 geometry, and so on.
+        double nan = double.NaN;
+        double[] x =
+        [
+            5, nan, 9, 1,
+            nan, 2, 3, 8,
+            nan, 1, 4, 0,
+            7, 6, 2, 3,
+        ];
+        var g = new Pool2dGeometry(1, 1, 4, 4, 2, 2, 2, 2);
+        using var xb = backend.Upload(x.Select(T.CreateTruncating).ToArray());
+        using var yb = backend.Allocate<T>(g.OutputLength);
+        using var ab = backend.Allocate<int>(g.OutputLength);
+        backend.MaxPool2dForward(g, xb.View, yb.View, ab.View);
+        var y = yb.ToArray();
+        // Window 0: 5 then NaN at index 1 (the first NaN, not the one at 4); window 1: no NaN, max 9 at 2;
+        // window 2: NaN at 8 comes first and beats 7; window 3: max 4 at 10.
+        Assert.Equal([1, 2, 8, 10], ab.ToArray());
+        Assert.True(T.IsNaN(y[0]) && T.IsNaN(y[2]), $"NaN did not propagate: {string.Join(", ", y)}");
+        Assert.Equal(9.0, double.CreateTruncating(y[1]));
+        Assert.Equal(4.0, double.CreateTruncating(y[3]));
+
+        // Padded 3×3/2 windows over the same plane: window (0,0) covers rows/cols −1..1 (NaN at 1 first).
+        var gp = new Pool2dGeometry(1, 1, 4, 4, 3, 3, 2, 2, 1, 1);
+        using var yp = backend.Allocate<T>(gp.OutputLength);
+        using var ap = backend.Allocate<int>(gp.OutputLength);
+        backend.MaxPool2dForward(gp, xb.View, yp.View, ap.View);
+        // Windows: (0,0) rows 0–1 cols 0–1 → NaN at 1; (0,1) rows 0–1 cols 1–3 → NaN at 1;
+        // (1,0) rows 1–3 cols 0–1 → NaN at 4; (1,1) rows 1–3 cols 1–3 → max 8 at 7.
+        Assert.Equal([1, 1, 4, 7], ap.ToArray());
+
+        using var dy = backend.Upload(new[] { 1.0, 2.0, 4.0, 8.0 }.Select(T.CreateTruncating).ToArray());
+        using var dx = backend.Upload(Enumerable.Repeat(T.CreateTruncating(-1.0), 16).ToArray());
+        backend.MaxPool2dBackward(gp, dy.View, ap.View, dx.View);
+        var expected = new double[16];
+        expected[1] = 3; expected[4] = 4; expected[7] = 8;
+        Assert.Equal(expected, dx.ToArray().Select(double.CreateTruncating).ToArray());
+    }
+
     [Fact]
     public void Bad_geometry_and_short_buffers_are_named()
     {
@@ -195,3 +256,11 @@ public abstract class PoolTests(Backend backend)
 }
 
 public sealed class PoolTestsCpu() : PoolTests(TestBackends.Cpu);
+
+/// <summary>Pooling kernels on ILGPU's CPU accelerator (small sizes).</summary>
+[Collection(TestBackends.IlgpuCpuCollection)]
+public sealed class PoolTestsIlgpuCpu() : PoolTests(TestBackends.IlgpuCpu);
+
+/// <summary>Pooling kernels on the OpenCL device (PoCL here).</summary>
+[Collection(TestBackends.OpenCLCollection)]
+public sealed class PoolTestsOpenCL() : PoolTests(TestBackends.OpenCL);

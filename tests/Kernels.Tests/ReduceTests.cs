@@ -1,3 +1,4 @@
+using Xunit;
 using FsCheck;
 using FsCheck.Fluent;
 using Tangent.Kernels.Backends;
@@ -176,7 +177,20 @@ public abstract class ReduceTests(Backend backend)
 public sealed class ReduceTestsCpu() : ReduceTests(TestBackends.Cpu);
 
 /// <summary>Reduction tests on ILGPU's CPU accelerator (small sizes: barriers cost milliseconds there).</summary>
-public sealed class ReduceTestsIlgpuCpu() : ReduceTests(ElemBackends.IlgpuCpu)
+[Collection(TestBackends.IlgpuCpuCollection)]
+public sealed class ReduceTestsIlgpuCpu() : ReduceTests(TestBackends.IlgpuCpu)
+{
+    /// <inheritdoc />
+    protected override int MaxDim => 12;
+    /// <inheritdoc />
+    protected override int LongLength => 100_000;
+    /// <inheritdoc />
+    protected override bool SmallLargeShapes => true;
+}
+
+/// <summary>Reduction tests on the OpenCL device (PoCL here) (small sizes: barriers cost milliseconds there).</summary>
+[Collection(TestBackends.OpenCLCollection)]
+public sealed class ReduceTestsOpenCL() : ReduceTests(TestBackends.OpenCL)
 {
     /// <inheritdoc />
     protected override int MaxDim => 12;

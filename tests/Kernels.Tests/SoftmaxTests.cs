@@ -1,3 +1,4 @@
+using Xunit;
 using FsCheck;
 using FsCheck.Fluent;
 using Tangent.Kernels.Backends;
@@ -203,7 +204,18 @@ public abstract class SoftmaxTests(Backend backend)
 public sealed class SoftmaxTestsCpu() : SoftmaxTests(TestBackends.Cpu);
 
 /// <summary>Softmax-family tests on ILGPU's CPU accelerator (small sizes).</summary>
-public sealed class SoftmaxTestsIlgpuCpu() : SoftmaxTests(ElemBackends.IlgpuCpu)
+[Collection(TestBackends.IlgpuCpuCollection)]
+public sealed class SoftmaxTestsIlgpuCpu() : SoftmaxTests(TestBackends.IlgpuCpu)
+{
+    /// <inheritdoc />
+    protected override int MaxCols => 80;
+    /// <inheritdoc />
+    protected override int LargeRows => 100;
+}
+
+/// <summary>Softmax-family tests on the OpenCL device (PoCL here) (small sizes).</summary>
+[Collection(TestBackends.OpenCLCollection)]
+public sealed class SoftmaxTestsOpenCL() : SoftmaxTests(TestBackends.OpenCL)
 {
     /// <inheritdoc />
     protected override int MaxCols => 80;

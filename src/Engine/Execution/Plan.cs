@@ -142,12 +142,15 @@ public sealed class Plan<T> : IDisposable where T : unmanaged
 
     /// <summary>
     /// Diagnostics: runs each step <paramref name="repeats"/> times on its own (after one full run) and returns the
-    /// mean milliseconds per step (and the managed bytes one run of it allocated) with its primitive and layer, in execution order.
+    /// median milliseconds of one run of it (robust to other processes taking the cores for a while), the managed bytes
+    /// one run allocated, its primitive, layer and operand shapes, in execution order.
     /// </summary>
     public IReadOnlyList<(string Primitive, string Scope, string Shapes, double Milliseconds, long AllocatedBytes)> ProfileSteps(int repeats = 20)
     {
+        if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), $"repeats must be at least 1 (got {repeats}).");
         Run();
         var result = new List<(string, string, string, double, long)>();
+        var times = new double[repeats];
         for (int i = 0; i < _steps.Length; i++)
         {
             if (_steps[i] is not { } step) continue;
@@ -156,10 +159,15 @@ public sealed class Plan<T> : IDisposable where T : unmanaged
             long a0 = GC.GetAllocatedBytesForCurrentThread();
             step.Run();
             long allocated = GC.GetAllocatedBytesForCurrentThread() - a0;
-            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-            for (int r = 0; r < repeats; r++) step.Run();
-            Backend.Synchronize();
-            double ms = (System.Diagnostics.Stopwatch.GetTimestamp() - t0) * 1000.0 / System.Diagnostics.Stopwatch.Frequency / repeats;
+            for (int r = 0; r < repeats; r++)
+            {
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                step.Run();
+                Backend.Synchronize();
+                times[r] = (System.Diagnostics.Stopwatch.GetTimestamp() - t0) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+            }
+            Array.Sort(times);
+            double ms = repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
             var eq = _stepEquations[i];
             result.Add((eq.Primitive.Name, eq.Scope, string.Join(",", eq.Inputs.Select(v => v.Shape.ToString())), ms, allocated));
         }

@@ -143,8 +143,7 @@ public sealed class KernelProjection<T> : IDisposable where T : unmanaged, IFloa
         {
             var rhs = _rhs.Slice(0, b);
             j.Apply(epsilon, rhs);
-            _gram.Target = j;
-            stats = _cg!.Solve(_gram, rhs, lambda);
+            stats = _cg!.Solve(GramOf(j), rhs, lambda);
         }
         j.ApplyTranspose(lambda, update);
         Subtract(epsilon, update, result);
@@ -171,8 +170,7 @@ public sealed class KernelProjection<T> : IDisposable where T : unmanaged, IFloa
 
         var rhs = _rhs.Slice(0, count * b);
         j.ApplyMany(epsilon, rhs, count);
-        _gram.Target = j;
-        var stats = _blockCg!.Solve(_gram, rhs, lambda, count);
+        var stats = _blockCg!.Solve(GramOf(j), rhs, lambda, count);
         j.ApplyTransposeMany(lambda, update, count);
         Subtract(epsilon, update, result);
         return stats with { X = result, Elapsed = SolverChecks.Since(t0) };
@@ -231,6 +229,14 @@ public sealed class KernelProjection<T> : IDisposable where T : unmanaged, IFloa
         return new BlockSolveResult<T>(result, count, maxIt, _columnIterations.AsMemory(0, count), _history.AsMemory(0, (maxIt + 1) * count),
             _bNorms.AsMemory(0, count), _columnConverged.AsMemory(0, count), _columnBreakdown.AsMemory(0, count), all, union,
             SolverChecks.Since(t0));
+    }
+
+    /// <summary>JJᵀ: the operator's own fused product when it offers one (tape Jacobians), else Jᵀ then J.</summary>
+    private ILinearOperator<T> GramOf(ILinearOperator<T> j)
+    {
+        if (j is IOuterGramSource<T> source) return source.OuterGram;
+        _gram.Target = j;
+        return _gram;
     }
 
     /// <summary>result ← ε − update (result may be ε).</summary>

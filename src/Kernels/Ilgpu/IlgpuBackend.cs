@@ -17,7 +17,9 @@ public sealed partial class IlgpuBackend : Backend
     {
         Context = context;
         Accelerator = accelerator;
-        Info = new DeviceInfo(accelerator.Name, kind, accelerator.MemorySize, accelerator.WarpSize * 32,
+        // ILGPU's CPU accelerator reports long.MaxValue bytes: report the host memory the GC may use instead.
+        long memory = accelerator.AcceleratorType == AcceleratorType.CPU ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : accelerator.MemorySize;
+        Info = new DeviceInfo(accelerator.Name, kind, memory, accelerator.WarpSize * 32,
             $"{accelerator.AcceleratorType}, warp {accelerator.WarpSize}, max group {accelerator.MaxNumThreadsPerGroup}, shared {accelerator.MaxSharedMemoryPerGroup} B/group");
     }
 

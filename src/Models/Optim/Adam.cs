@@ -59,17 +59,17 @@ public class Adam<T> : Optimizer<T> where T : unmanaged
         var d = gradient;
         if (WeightDecay > 0 && !DecoupledWeightDecay)
         {
-            Kernels.Map2(Backend, new Axpby(1, WeightDecay), gradient, parameters, _scratch.View);
+            KernelCalls.Map2(Backend, new Axpby(1, WeightDecay), gradient, parameters, _scratch.View);
             d = _scratch.View;
         }
-        Kernels.Map2(Backend, new Axpby(Beta1, 1 - Beta1), _m.View, d, _m.View);
-        Kernels.Map2(Backend, new SquareLerp(Beta2), _v.View, d, _v.View);
+        KernelCalls.Map2(Backend, new Axpby(Beta1, 1 - Beta1), _m.View, d, _m.View);
+        KernelCalls.Map2(Backend, new SquareLerp(Beta2), _v.View, d, _v.View);
         double t = StepCount;
         double c1 = 1 - Math.Pow(Beta1, t), c2 = 1 - Math.Pow(Beta2, t);
-        Kernels.Map2(Backend, new AdamDirection(LearningRate / c1, 1 / Math.Sqrt(c2), Epsilon), _m.View, _v.View, _scratch.View);
+        KernelCalls.Map2(Backend, new AdamDirection(LearningRate / c1, 1 / Math.Sqrt(c2), Epsilon), _m.View, _v.View, _scratch.View);
         // θ ← κθ − u with κ = 1 − lr·λ for AdamW (PyTorch: p.mul_(1 − lr·λ), then the Adam step), κ = 1 otherwise.
         double keep = DecoupledWeightDecay ? 1 - LearningRate * WeightDecay : 1;
-        Kernels.Map2(Backend, new Axpby(keep, -1), parameters, _scratch.View, parameters);
+        KernelCalls.Map2(Backend, new Axpby(keep, -1), parameters, _scratch.View, parameters);
     }
 
     /// <inheritdoc />

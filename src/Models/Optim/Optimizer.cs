@@ -16,7 +16,7 @@ public abstract class Optimizer<T> : IDisposable where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
-        Kernels.RequireFloat<T>(GetType().Name);
+        KernelCalls.RequireFloat<T>(GetType().Name);
         Backend = backend;
         ParameterCount = parameterCount;
         LearningRate = learningRate;

@@ -65,7 +65,7 @@ public struct AdamDirection(double stepSize, double inverseSqrtCorrection, doubl
 }
 
 /// <summary>Calls the float or double instantiation of a kernel from code generic in T (the type test folds away when jitted).</summary>
-internal static class Kernels
+internal static class KernelCalls
 {
     public static BufferView<TTo> As<T, TTo>(BufferView<T> v) where T : unmanaged where TTo : unmanaged =>
         Unsafe.As<BufferView<T>, BufferView<TTo>>(ref v);

@@ -54,21 +54,21 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged
         var d = gradient;
         if (WeightDecay > 0)
         {
-            Kernels.Map2(Backend, new Axpby(1, WeightDecay), gradient, parameters, _scratch!.View);
+            KernelCalls.Map2(Backend, new Axpby(1, WeightDecay), gradient, parameters, _scratch!.View);
             d = _scratch.View;
         }
         if (_momentum is not null)
         {
             if (StepCount == 1) Backend.Copy(d, _momentum.View);
-            else Kernels.Map2(Backend, new Axpby(Momentum, 1 - Dampening), _momentum.View, d, _momentum.View);
+            else KernelCalls.Map2(Backend, new Axpby(Momentum, 1 - Dampening), _momentum.View, d, _momentum.View);
             if (Nesterov)
             {
-                Kernels.Map2(Backend, new Axpby(1, Momentum), d, _momentum.View, _scratch!.View);
+                KernelCalls.Map2(Backend, new Axpby(1, Momentum), d, _momentum.View, _scratch!.View);
                 d = _scratch.View;
             }
             else d = _momentum.View;
         }
-        Kernels.Axpy(Backend, -LearningRate, d, parameters);
+        KernelCalls.Axpy(Backend, -LearningRate, d, parameters);
     }
 
     /// <inheritdoc />

@@ -1,10 +1,7 @@
-using ILGPU;
-using ILGPU.Runtime.CPU;
 using MathNet.Numerics.LinearAlgebra;
 using Tangent.Engine.Linalg;
 using Tangent.Kernels.Backends;
 using Tangent.Kernels.Cpu;
-using Tangent.Kernels.Ilgpu;
 
 namespace Tangent.Engine.Tests.Linalg;
 
@@ -14,14 +11,8 @@ public static class LinalgTestBackends
     /// <summary>The managed SIMD backend.</summary>
     public static Backend Cpu => CpuBackend.Instance;
 
-    private static readonly Lazy<Backend> IlgpuCpuInstance = new(() =>
-    {
-        var context = Context.Create(b => b.CPU().Optimize(OptimizationLevel.O2));
-        return new IlgpuBackend(context, context.CreateCPUAccelerator(0), DeviceKind.IlgpuCpu);
-    });
-
-    /// <summary>ILGPU's CPU accelerator (the construction of the kernel tests' IlgpuCpu backend), for small smoke tests.</summary>
-    public static Backend IlgpuCpu => IlgpuCpuInstance.Value;
+    /// <summary>ILGPU's CPU accelerator (the process-wide instance the kernel tests use too), for small smoke tests.</summary>
+    public static Backend IlgpuCpu => DeviceSelection.Create(DeviceKind.IlgpuCpu);
 }
 
 /// <summary>Dense float64 host references (MathNet) and device transfer helpers.</summary>

@@ -1,7 +1,6 @@
+using Xunit;
 using FsCheck;
 using FsCheck.Xunit;
-using ILGPU;
-using ILGPU.Runtime.CPU;
 using Tangent.Kernels.Backends;
 using Tangent.Kernels.Ilgpu;
 using Tangent.Kernels.Rng;
@@ -274,37 +273,33 @@ public abstract class RandomTests(Backend backend)
 
 public sealed class RandomTestsCpu() : RandomTests(TestBackends.Cpu);
 
-public sealed class RandomTestsIlgpuCpu() : RandomTests(RandomTestBackends.IlgpuCpu)
+[Collection(TestBackends.IlgpuCpuCollection)]
+public sealed class RandomTestsIlgpuCpu() : RandomTests(TestBackends.IlgpuCpu)
 {
     // ILGPU's CPU accelerator simulates one OS-thread-scheduled GPU thread per block: keep it small.
     protected override int LargeCount => 5_003;
     protected override int StatCount => 1 << 14;
 }
 
-/// <summary>Backends for the random tests that TestBackends does not provide on this branch.</summary>
-internal static class RandomTestBackends
+[Collection(TestBackends.OpenCLCollection)]
+public sealed class RandomTestsOpenCL() : RandomTests(TestBackends.OpenCL)
 {
-    private static readonly Lazy<IlgpuBackend> IlgpuCpuBackend = new(() =>
-    {
-        var context = Context.Create(b => b.CPU().Optimize(OptimizationLevel.O2));
-        return new IlgpuBackend(context, context.CreateCPUAccelerator(0), DeviceKind.IlgpuCpu);
-    });
-
-    /// <summary>ILGPU's CPU accelerator.</summary>
-    public static Backend IlgpuCpu => IlgpuCpuBackend.Value;
+    // PoCL runs on the same 2 cores as everything else: keep it small too.
+    protected override int LargeCount => 5_003;
+    protected override int StatCount => 1 << 14;
 }
 
-/// <summary>The same (seed, stream, offset) on cpu and on ILGPU's CPU accelerator: the same bits.</summary>
-public sealed class RandomCrossBackendTests
+/// <summary>The same (seed, stream, offset) on cpu and on an ILGPU backend: the same bits.</summary>
+public abstract class RandomCrossBackendTests(Backend other)
 {
     [Theory]
     [MemberData(nameof(RandomTests.Cases), MemberType = typeof(RandomTests))]
-    public void CpuAndIlgpuCpuAgreeBitForBit(RandomDistribution d, bool isDouble)
+    public void CpuAndIlgpuAgreeBitForBit(RandomDistribution d, bool isDouble)
     {
         foreach (var (seed, stream, offset) in new (ulong, ulong, ulong)[] { (0, 0, 0), (ulong.MaxValue, 9, 5), (77, ulong.MaxValue, 0xffff_ffff_0000_0001UL) })
         {
             var cpu = Bits(TestBackends.Cpu, d, isDouble, 1001, seed, stream, offset);
-            var ilgpu = Bits(RandomTestBackends.IlgpuCpu, d, isDouble, 1001, seed, stream, offset);
+            var ilgpu = Bits(other, d, isDouble, 1001, seed, stream, offset);
             Assert.Equal(cpu, ilgpu);
         }
     }
@@ -329,3 +324,9 @@ public sealed class RandomCrossBackendTests
         else b.RandomRademacher(y, seed, stream, offset);
     }
 }
+
+[Collection(TestBackends.IlgpuCpuCollection)]
+public sealed class RandomCrossBackendTestsIlgpuCpu() : RandomCrossBackendTests(TestBackends.IlgpuCpu);
+
+[Collection(TestBackends.OpenCLCollection)]
+public sealed class RandomCrossBackendTestsOpenCL() : RandomCrossBackendTests(TestBackends.OpenCL);

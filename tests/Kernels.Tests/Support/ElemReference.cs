@@ -119,13 +119,3 @@ public static class ElemReference
     public static void Check<TA>(Gen<TA> gen, Action<TA> property, int cases = 40)
         => Prop.ForAll(gen.ToArbitrary(), property).Check(Config.QuickThrowOnFailure.WithMaxTest(cases));
 }
-
-/// <summary>
-/// The ILGPU CPU accelerator for the elementwise-family tests, until <c>TestBackends.IlgpuCpu</c> is on this branch:
-/// the same instance as the GEMM/conv tests use, so one accelerator serves the whole test run.
-/// </summary>
-public static class ElemBackends
-{
-    /// <summary>ILGPU's CPU accelerator (kernels compiled at O2, as on PoCL).</summary>
-    public static Backend IlgpuCpu => GemmConvIlgpuCpu.Backend;
-}
