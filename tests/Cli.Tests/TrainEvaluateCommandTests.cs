@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Tangent.Cli;
+using Tangent.Engine.Tracing;
+using Tangent.Models.Checkpoints;
+
+namespace Tangent.Cli.Tests;
+
+/// <summary>
+/// <c>tangent train</c> and <c>tangent evaluate</c> in-process on the committed fixtures (a data root whose training
+/// split is the 256-image test fixture), and their error messages. One class, so the console redirection is not shared.
+/// </summary>
+public sealed class TrainEvaluateCommandTests
+{
+    private static readonly object ConsoleLock = new();
+
+    private static string Fixtures()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "tests", "data");
+            if (Directory.Exists(Path.Combine(candidate, "fmnist"))) return candidate;
+        }
+        throw new DirectoryNotFoundException("tests/data not found");
+    }
+
+    /// <summary>A data root with fmnist/ whose train and t10k files are both the fixture's 256 test images.</summary>
+    private static string DataRoot()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "tangent-cli-tests", Guid.NewGuid().ToString("N"));
+        string dir = Path.Combine(root, "fmnist");
+        Directory.CreateDirectory(dir);
+        foreach (var kind in new[] { "images-idx3", "labels-idx1" })
+        {
+            string src = Path.Combine(Fixtures(), "fmnist", $"t10k-{kind}-ubyte");
+            File.Copy(src, Path.Combine(dir, $"t10k-{kind}-ubyte"));
+            File.Copy(src, Path.Combine(dir, $"train-{kind}-ubyte"));
+        }
+        return root;
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        lock (ConsoleLock)
+        {
+            var (o, e) = (Console.Out, Console.Error);
+            var (so, se) = (new StringWriter(), new StringWriter());
+            Console.SetOut(so);
+            Console.SetError(se);
+            try
+            {
+                int code = CommandLine.Run(args);
+                return (code, so.ToString(), se.ToString());
+            }
+            finally
+            {
+                Console.SetOut(o);
+                Console.SetError(e);
+            }
+        }
+    }
+
+    [Fact]
+    public void TrainWithLimitThenEvaluateTheCheckpoint()
+    {
+        string root = DataRoot();
+        string ckpt = Path.Combine(root, "map.safetensors"), json = Path.Combine(root, "run.json");
+        var (code, output, err) = Run("train", "--model", "fmnist-cnn", "--data", "fmnist", "--data-root", root, "--limit", "96",
+            "--epochs", "2", "--batch", "32", "--seed", "3", "--out", ckpt, "--json", json);
+        Assert.True(code == 0, err);
+        Assert.Contains("140,594 parameters", output);
+        Assert.Contains("96 examples", output);
+        Assert.Contains("epoch   1/2", output);
+        Assert.Contains("epoch   2/2", output);
+        Assert.Contains("samples/s", output);
+        Assert.Contains("ETA", output);
+        Assert.Contains("test (fmnist/test, 256 examples): accuracy", output);
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var r = doc.RootElement;
+        Assert.Equal("fmnist-cnn", r.GetProperty("model").GetString());
+        Assert.Equal(6, r.GetProperty("steps").GetInt32());
+        Assert.Equal(2, r.GetProperty("history").GetArrayLength());
+        double acc = r.GetProperty("test_accuracy").GetDouble(), nll = r.GetProperty("test_nll").GetDouble();
+
+        var file = SafeTensorsFile.Read(ckpt);
+        Assert.Equal("fmnist-cnn", file.Metadata[Checkpoint.ModelKey]);
+        Assert.Equal("fmnist", file.Metadata["data"]);
+
+        var (code2, output2, err2) = Run("evaluate", "--model", ckpt, "--data", "fmnist", "--data-root", root);
+        Assert.True(code2 == 0, err2);
+        Assert.Contains($"accuracy {acc:F4}, NLL {nll:F4}", output2);
+
+        // The same seed trains the same network.
+        string ckpt2 = Path.Combine(root, "again.safetensors");
+        Assert.Equal(0, Run("train", "--model", "fmnist-cnn", "--data", "fmnist", "--data-root", root, "--limit", "96",
+            "--epochs", "2", "--batch", "32", "--seed", "3", "--out", ckpt2).Code);
+        Assert.Equal(file["fc2.weight"].ToSingleArray(), SafeTensorsFile.Read(ckpt2)["fc2.weight"].ToSingleArray());
+    }
+
+    [Fact]
+    public void UnknownModelAndDataListTheValidNames()
+    {
+        var (code, _, err) = Run("train", "--model", "alexnet", "--data", "fmnist");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown model 'alexnet'", err);
+        Assert.Contains("fmnist-cnn", err);
+        Assert.Contains("resnet20", err);
+
+        (code, _, err) = Run("train", "--model", "lenet", "--data", "cifar10");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown data set 'cifar10'", err);
+        Assert.Contains("mnist", err);
+
+        (code, _, err) = Run("train", "--model", "lenet", "--data", "mnist", "--optimizer", "rmsprop");
+        Assert.Equal(2, code);
+        Assert.Contains("adam, adamw, sgd", err);
+    }
+
+    [Fact]
+    public void CheckpointShapeMismatchNamesTheTensorAndBothShapes()
+    {
+        string root = DataRoot();
+        string path = Path.Combine(root, "bad.safetensors");
+        // An fmnist-cnn checkpoint whose last layer has 5 outputs.
+        var layout = new ParameterLayout()
+            .Add("conv1.weight", new(16, 1, 3, 3)).Add("conv2.weight", new(32, 16, 3, 3)).Add("conv3.weight", new(64, 32, 3, 3))
+            .Add("fc1.weight", new(200, 576)).Add("fc1.bias", new(200)).Add("fc2.weight", new(5, 200)).Add("fc2.bias", new(5));
+        Checkpoint.Save(path, layout, (ReadOnlyMemory<float>)new float[layout.Count], Checkpoint.Metadata("fmnist-cnn", "{}"));
+        var (code, _, err) = Run("evaluate", "--model", path, "--data", "fmnist", "--data-root", root);
+        Assert.Equal(2, code);
+        Assert.Contains("'fc2.weight' has shape [5, 200] in the file but [10, 200] in the model", err);
+        Assert.Contains("'fc2.bias'", err);
+    }
+}
