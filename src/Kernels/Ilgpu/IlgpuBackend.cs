@@ -37,6 +37,8 @@ public sealed partial class IlgpuBackend : Backend
     {
         if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), $"buffer length {length} is negative.");
         long bytes = (long)length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        // Info.MemoryBytes, not Accelerator.MemorySize: ILGPU's CPU accelerator reports long.MaxValue there.
+        if (bytes > Info.MemoryBytes) throw new DeviceOutOfMemoryException(Info.Name, bytes, Info.MemoryBytes);
         try
         {
             var buffer = new IlgpuBuffer<T>(this, length);
@@ -44,7 +46,7 @@ public sealed partial class IlgpuBackend : Backend
         }
         catch (Exception e) when (e is OutOfMemoryException or AcceleratorException or InsufficientExecutionStackException)
         {
-            throw new DeviceOutOfMemoryException(Info.Name, bytes, Accelerator.MemorySize, e);
+            throw new DeviceOutOfMemoryException(Info.Name, bytes, Info.MemoryBytes, e);
         }
     }
 
