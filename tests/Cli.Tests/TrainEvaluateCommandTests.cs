@@ -106,9 +106,9 @@ public sealed class TrainEvaluateCommandTests
         Assert.Contains("fmnist-cnn", err);
         Assert.Contains("resnet20", err);
 
-        (code, _, err) = Run("train", "--model", "lenet", "--data", "cifar10");
+        (code, _, err) = Run("train", "--model", "lenet", "--data", "imagenet");
         Assert.Equal(2, code);
-        Assert.Contains("unknown data set 'cifar10'", err);
+        Assert.Contains("unknown data set 'imagenet'", err);
         Assert.Contains("mnist", err);
 
         (code, _, err) = Run("train", "--model", "lenet", "--data", "mnist", "--optimizer", "rmsprop");
