@@ -70,7 +70,7 @@ public sealed record MatMul(bool TransA = false, bool TransB = false, bool SumBa
 
 internal sealed class MatMulStep<T> : Step where T : unmanaged
 {
-    private enum Mode { Single, FoldRows, Strided, FoldInner, Accumulate }
+    private enum Mode { Single, FoldRows, StackColumns, Strided, FoldInner, Accumulate }
 
     private readonly Backend _be;
     private readonly Slot<T> _a, _b, _c;
@@ -78,6 +78,7 @@ internal sealed class MatMulStep<T> : Step where T : unmanaged
     private readonly int _m, _n, _k, _lda, _ldb, _batch;
     private readonly long _sa, _sb;
     private readonly Mode _mode;
+    private readonly Slot<T>? _tmp;
     private static readonly T One = Plan<T>.FromDouble(1), Zero = Plan<T>.FromDouble(0);
 
     public MatMulStep(StepContext<T> c, bool ta, bool tb, bool sum)
@@ -100,9 +101,11 @@ internal sealed class MatMulStep<T> : Step where T : unmanaged
         _sb = bb ? (long)b[-2] * b[-1] : 0;
         if (!ab && !bb) _mode = Mode.Single;
         else if (!sum && ab && !bb && !ta) _mode = Mode.FoldRows;
+        else if (!sum && !ab && bb && tb && _batch > 1) _mode = Mode.StackColumns;
         else if (!sum) _mode = Mode.Strided;
         else if (ab && bb && ta && !tb) _mode = Mode.FoldInner;
         else _mode = Mode.Accumulate;
+        if (_mode == Mode.StackColumns) _tmp = c.Scratch(_m * _batch * _n);
     }
 
     public override void Run()
@@ -119,6 +122,17 @@ internal sealed class MatMulStep<T> : Step where T : unmanaged
                 // [E·m, k] · op(b): the stacked rows of a batched a against one shared b.
                 _be.Gemm(_ta, _tb, _batch * _m, _n, _k, One, a, _lda, b, _ldb, Zero, c, _n);
                 break;
+            case Mode.StackColumns:
+            {
+                // A shared a against E stacked bₑ stored [E, n, k] (the tangent x·Ẇₑᵀ of a dense layer): one GEMM
+                // a·[b₁; …; b_E]ᵀ → [m, E·n], then a block transpose to [E, m, n].
+                var t = _tmp!.View;
+                _be.Gemm(_ta, Transpose.Yes, _m, _batch * _n, _k, One, a, _lda, b, _ldb, Zero, t, _batch * _n);
+                for (int i = 0; i < _m; i++)
+                    for (int e = 0; e < _batch; e++)
+                        _be.Copy(t.Slice((i * _batch + e) * _n, _n), c.Slice((e * _m + i) * _n, _n));
+                break;
+            }
             case Mode.Strided:
                 _be.GemmStridedBatched(_ta, _tb, _m, _n, _k, One, a, _lda, _sa, b, _ldb, _sb, Zero, c, _n, (long)_m * _n, _batch);
                 break;
