@@ -67,6 +67,32 @@ public abstract class ConvTests(Backend backend)
         RunAll<double>(cs with { Beta = 0 }, 1e-12);
     }
 
+    /// <summary>
+    /// A padded convolution, an unpadded one on an image of the same size (which reuses the padded-image scratch on
+    /// the CPU path), then the padded one again: the last must equal the first exactly. Pins the CPU scratch cache,
+    /// which once kept stale borders after an unpadded copy (found by a residual-block test with 1×1 shortcuts).
+    /// </summary>
+    [Fact]
+    public void Padded_convolution_after_an_unpadded_one_is_unchanged()
+    {
+        var padded = new Conv2dGeometry(2, 3, 6, 6, 4, 3, 3, padH: 1, padW: 1);
+        var plain = new Conv2dGeometry(2, 3, 6, 6, 4, 1, 1);
+        var rng = new Random(5);
+        using var x = backend.Upload(Values(rng, padded.InputLength).Select(v => (float)v).ToArray());
+        using var w3 = backend.Upload(Values(rng, padded.WeightLength).Select(v => (float)v).ToArray());
+        using var w1 = backend.Upload(Values(rng, plain.WeightLength).Select(v => (float)v).ToArray());
+        using var y = backend.Allocate<float>(padded.OutputLength);
+        using var y1 = backend.Allocate<float>(plain.OutputLength);
+        using var dw1 = backend.Allocate<float>(plain.WeightLength);
+        backend.Conv2dForward<float>(padded, x, w3, y);
+        float[] first = y.ToArray();
+        backend.Conv2dForward<float>(plain, x, w1, y1);
+        backend.Conv2dBackwardWeight<float>(plain, x, y1, dw1, 0f);
+        backend.Fill<float>(y, float.NaN);
+        backend.Conv2dForward<float>(padded, x, w3, y);
+        Assert.Equal(first, y.ToArray());
+    }
+
     [Fact]
     public void Shape_errors_name_the_tensor_and_geometry()
     {
