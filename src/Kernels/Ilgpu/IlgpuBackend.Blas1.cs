@@ -8,6 +8,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Axpy<T>(T alpha, BufferView<T> x, BufferView<T> y)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         KernelChecks.SameLength("Axpy", "x", x, "y", y);
         var op = new Axpby(ToDouble(alpha), 1.0);
@@ -18,6 +19,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Scal<T>(T alpha, BufferView<T> x)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         RequireLength("Scal", "x", x, 0);
         var op = new Scale(ToDouble(alpha));
@@ -29,6 +31,7 @@ public sealed partial class IlgpuBackend
     /// <remarks>Accumulates in the element type: per-thread strided partial sums, then shared-memory trees.</remarks>
     public override T Dot<T>(BufferView<T> x, BufferView<T> y)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         KernelChecks.SameLength("Dot", "x", x, "y", y);
         if (x.Length == 0) return default;
@@ -48,6 +51,7 @@ public sealed partial class IlgpuBackend
     /// </remarks>
     public override T Nrm2<T>(BufferView<T> x)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         RequireLength("Nrm2", "x", x, 0);
         if (x.Length == 0) return default;

@@ -11,6 +11,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Conv2dForward<T>(in Conv2dGeometry g, BufferView<T> x, BufferView<T> w, BufferView<T> y)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         ConvShape.Validate("conv2d forward", g, "x", x, "w", w, "y", y);
         if (typeof(T) == typeof(float)) LaunchConv<T, float>("conv2d.forward", g, x, w, y, 0f, g.OutputLength);
@@ -20,6 +21,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Conv2dBackwardInput<T>(in Conv2dGeometry g, BufferView<T> dy, BufferView<T> w, BufferView<T> dx)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         ConvShape.Validate("conv2d backward-input", g, "dx", dx, "w", w, "dy", dy);
         if (typeof(T) == typeof(float)) LaunchConv<T, float>("conv2d.backward-input", g, dy, w, dx, 0f, g.InputLength);
@@ -29,6 +31,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Conv2dBackwardWeight<T>(in Conv2dGeometry g, BufferView<T> x, BufferView<T> dy, BufferView<T> dw, T beta)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         ConvShape.Validate("conv2d backward-weight", g, "x", x, "dw", dw, "dy", dy);
         if (typeof(T) == typeof(float)) LaunchConv<T, float>("conv2d.backward-weight", g, x, dy, dw, Unsafe.As<T, float>(ref beta), g.WeightLength);

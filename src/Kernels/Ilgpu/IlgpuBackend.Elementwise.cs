@@ -10,6 +10,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Map<T, TOp>(TOp op, BufferView<T> x, BufferView<T> y)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         KernelChecks.SameLength("Map", "x", x, "y", y);
         if (x.Length == 0) return;
@@ -20,6 +21,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Map2<T, TOp>(TOp op, BufferView<T> a, BufferView<T> b, BufferView<T> c)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         KernelChecks.SameLength("Map2", "a", a, "b", b);
         KernelChecks.SameLength("Map2", "a", a, "c", c);
@@ -31,6 +33,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override unsafe void Map2Broadcast<T, TOp>(TOp op, in BroadcastLayout layout, BufferView<T> a, BufferView<T> b, BufferView<T> c)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         if (layout.Shape is null) throw new ArgumentException("Map2Broadcast: the layout is not initialised (use BroadcastLayout.Create).");
         RequireLength("Map2Broadcast", "a", a, BroadcastCollapse.Extent(layout.Shape, layout.StridesA));
@@ -56,6 +59,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Fill<T>(BufferView<T> y, T value)
     {
+        using var gate = EnterGate();
         RequireLength("Fill", "y", y, 0);
         if (y.Length == 0) return;
         var k = GetKernel("Fill", typeof(T), acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, T>(IlgpuElementwiseKernels.Fill<T>));
@@ -65,6 +69,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Copy<T>(BufferView<T> x, BufferView<T> y)
     {
+        using var gate = EnterGate();
         KernelChecks.SameLength("Copy", "x", x, "y", y);
         if (x.Length == 0) return;
         var k = GetKernel("Copy", typeof(T), acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>>(IlgpuElementwiseKernels.Copy<T>));

@@ -15,6 +15,7 @@ public sealed partial class IlgpuBackend
     /// </remarks>
     public override void GatherRows<T>(BufferView<T> src, int cols, BufferView<int> indices, BufferView<T> dst)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         var (rows, count) = GatherShape.Validate("GatherRows", src, cols, indices, dst, gather: true);
         if (count == 0 || cols == 0) return;
@@ -31,6 +32,7 @@ public sealed partial class IlgpuBackend
     /// </remarks>
     public override void ScatterAddRows<T>(BufferView<T> src, int cols, BufferView<int> indices, BufferView<T> dst)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         var (rows, count) = GatherShape.Validate("ScatterAddRows", src, cols, indices, dst, gather: false);
         if (count == 0 || cols == 0 || rows == 0) return;

@@ -17,6 +17,7 @@ public sealed partial class IlgpuBackend
         BufferView<T> a, int lda, long strideA, BufferView<T> b, int ldb, long strideB, T beta, BufferView<T> c, int ldc,
         long strideC, int batchCount)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         GemmShape.Validate("gemm", transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batchCount);
         if (m == 0 || n == 0 || batchCount == 0) return;

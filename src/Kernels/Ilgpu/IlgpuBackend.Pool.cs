@@ -10,6 +10,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void MaxPool2dForward<T>(in Pool2dGeometry g, BufferView<T> x, BufferView<T> y, BufferView<int> argmax)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         RequireLength("MaxPool2dForward", "x", x, g.InputLength);
         RequireLength("MaxPool2dForward", "y", y, g.OutputLength);
@@ -21,6 +22,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void MaxPool2dBackward<T>(in Pool2dGeometry g, BufferView<T> dy, BufferView<int> argmax, BufferView<T> dx, int repeats)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         int threads = PoolThreads("MaxPool2dBackward", repeats, g.InputLength);
         RequireLength("MaxPool2dBackward", "dy", dy, (long)g.OutputLength * repeats);
@@ -33,6 +35,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void MaxPool2dGather<T>(in Pool2dGeometry g, BufferView<T> xdot, BufferView<int> argmax, BufferView<T> ydot, int repeats)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         int threads = PoolThreads("MaxPool2dGather", repeats, g.OutputLength);
         RequireLength("MaxPool2dGather", "xdot", xdot, (long)g.InputLength * repeats);
@@ -45,6 +48,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void AvgPool2dForward<T>(in Pool2dGeometry g, BufferView<T> x, BufferView<T> y)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         RequireLength("AvgPool2dForward", "x", x, g.InputLength);
         RequireLength("AvgPool2dForward", "y", y, g.OutputLength);
@@ -55,6 +59,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void AvgPool2dBackward<T>(in Pool2dGeometry g, BufferView<T> dy, BufferView<T> dx)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         RequireLength("AvgPool2dBackward", "dy", dy, g.OutputLength);
         RequireLength("AvgPool2dBackward", "dx", dx, g.InputLength);

@@ -22,6 +22,7 @@ public sealed partial class IlgpuBackend
     private void RandomFill<T>(string kernel, RandomDistribution distribution, BufferView<T> y,
         ulong seed, ulong stream, ulong offset) where T : unmanaged
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         RequireLength(kernel, "y", y, 0);
         RequireOwned(kernel, "y", y);

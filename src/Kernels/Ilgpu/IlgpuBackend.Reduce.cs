@@ -33,8 +33,8 @@ public sealed partial class IlgpuBackend
     /// A device scratch view of at least <paramref name="length"/> elements in slot <paramref name="slot"/> (a
     /// kernel sequence uses distinct slots for buffers alive at once). Reuse is safe because kernels on the
     /// accelerator's default stream run in issue order; growing waits for pending work before freeing the old one.
-    /// Like the stream itself, the scratch is shared: host threads issuing reductions on one backend at the same time
-    /// must serialise their calls.
+    /// The scratch is shared by all host threads; callers hold the backend's gate (see <see cref="EnterGate"/>) across
+    /// the whole kernel sequence that uses it and the read-back.
     /// </summary>
     internal ArrayView<T> Scratch<T>(int length, int slot) where T : unmanaged
     {
@@ -57,6 +57,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Reduce<T, TOp>(TOp op, BufferView<T> x, int outer, int axis, int inner, BufferView<T> y)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         KernelChecks.ReduceShape("Reduce", outer, axis, inner);
         RequireLength("Reduce", "x", x, (long)outer * axis * inner);
@@ -162,6 +163,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Argmax<T>(BufferView<T> x, int outer, int axis, int inner, BufferView<int> indices)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         KernelChecks.ReduceShape("Argmax", outer, axis, inner);
         if (axis == 0 && (long)outer * inner > 0) throw new ArgumentException("Argmax: the reduced axis is empty, so there is no maximum.");

@@ -11,6 +11,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void Softmax<T>(BufferView<T> x, int rows, int cols, BufferView<T> y)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         KernelChecks.Rows("Softmax", rows, cols);
         RequireLength("Softmax", "x", x, (long)rows * cols);
@@ -21,6 +22,7 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc />
     public override void LogSoftmax<T>(BufferView<T> x, int rows, int cols, BufferView<T> y)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         KernelChecks.Rows("LogSoftmax", rows, cols);
         RequireLength("LogSoftmax", "x", x, (long)rows * cols);
@@ -34,6 +36,7 @@ public sealed partial class IlgpuBackend
     public override void SoftmaxCrossEntropy<T>(BufferView<T> logits, BufferView<int> labels, int rows, int cols,
         BufferView<T> loss, BufferView<T> probs)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         KernelChecks.Rows("SoftmaxCrossEntropy", rows, cols);
         RequireLength("SoftmaxCrossEntropy", "logits", logits, (long)rows * cols);
@@ -48,6 +51,7 @@ public sealed partial class IlgpuBackend
     public override void SoftmaxCrossEntropyBackward<T>(BufferView<T> probs, BufferView<int> labels, BufferView<T> dloss,
         int rows, int cols, BufferView<T> dlogits)
     {
+        using var gate = EnterGate();
         RequireFloat<T>();
         KernelChecks.Rows("SoftmaxCrossEntropyBackward", rows, cols);
         RequireLength("SoftmaxCrossEntropyBackward", "probs", probs, (long)rows * cols);

@@ -51,7 +51,40 @@ public sealed partial class IlgpuBackend : Backend
     }
 
     /// <inheritdoc />
-    public override void Synchronize() => Accelerator.Synchronize();
+    public override void Synchronize()
+    {
+        using var gate = EnterGate();
+        Accelerator.Synchronize();
+    }
+
+    /// <summary>
+    /// Enters the backend's gate: every catalogue call, transfer and synchronisation holds it, so several host threads
+    /// may drive one backend (their calls run one at a time, in the order they take the gate; a call's kernel
+    /// sequence and the scratch it uses are never interleaved with another thread's). The gate is reentrant, so
+    /// catalogue calls built from other catalogue calls are fine. On first use from a thread it also binds the
+    /// accelerator there (CUDA contexts are per thread).
+    /// </summary>
+    internal GateScope EnterGate()
+    {
+        Monitor.Enter(_gate);
+        if (!ReferenceEquals(t_bound, Accelerator))
+        {
+            Accelerator.Bind();
+            t_bound = Accelerator;
+        }
+        return new GateScope(_gate);
+    }
+
+    private readonly object _gate = new();
+
+    [ThreadStatic] private static Accelerator? t_bound;
+
+    /// <summary>Leaves the gate taken by <see cref="EnterGate"/>.</summary>
+    internal readonly struct GateScope(object gate) : IDisposable
+    {
+        /// <summary>Releases the gate.</summary>
+        public void Dispose() => Monitor.Exit(gate);
+    }
 
     /// <inheritdoc />
     public override void Dispose()
@@ -89,8 +122,12 @@ public sealed partial class IlgpuBackend : Backend
 /// <summary>A buffer in accelerator memory.</summary>
 internal sealed class IlgpuBuffer<T> : DeviceBuffer<T> where T : unmanaged
 {
+    private readonly IlgpuBackend _backend;
+
     public IlgpuBuffer(IlgpuBackend backend, int length) : base(backend, length)
     {
+        _backend = backend;
+        using var gate = backend.EnterGate();
         Memory = backend.Accelerator.Allocate1D<T>(Math.Max(1, length));
         Memory.MemSetToZero();
         backend.Accelerator.Synchronize();
@@ -101,14 +138,20 @@ internal sealed class IlgpuBuffer<T> : DeviceBuffer<T> where T : unmanaged
     protected override void CopyFromCore(ReadOnlySpan<T> source, int offset)
     {
         if (source.Length == 0) return;
+        using var gate = _backend.EnterGate();
         ((ArrayView<T>)Memory.View).SubView(offset, source.Length).CopyFromCPU(source);
     }
 
     protected override void CopyToCore(Span<T> destination, int offset)
     {
         if (destination.Length == 0) return;
+        using var gate = _backend.EnterGate();
         ((ArrayView<T>)Memory.View).SubView(offset, destination.Length).CopyToCPU(destination);
     }
 
-    protected override void Release() => Memory.Dispose();
+    protected override void Release()
+    {
+        using var gate = _backend.EnterGate();
+        Memory.Dispose();
+    }
 }

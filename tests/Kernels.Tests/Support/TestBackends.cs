@@ -11,9 +11,9 @@ namespace Tangent.Kernels.Tests.Support;
 /// </summary>
 /// <remarks>
 /// ILGPU test classes carry <c>[Collection(TestBackends.IlgpuCpuCollection)]</c> or
-/// <c>[Collection(TestBackends.OpenCLCollection)]</c>: xunit runs test classes in parallel, but one ILGPU
-/// accelerator's default stream is not meant to be driven by several threads at once, so all classes on one
-/// accelerator share a collection and run one after another (the two accelerators still run side by side).
+/// <c>[Collection(TestBackends.OpenCLCollection)]</c>: the ILGPU backend serialises calls from several threads
+/// itself (its gate; <see cref="ConcurrencyTests"/> checks it), so this only keeps the classes on one slow
+/// accelerator from contending with each other, which keeps per-test timings meaningful.
 /// </remarks>
 public static class TestBackends
 {
