@@ -63,13 +63,14 @@ public class BatchLoaderTests
         loader.BeginEpoch(0);
         loader.Fill(0);
         loader.Upload(x, y);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int b = 0; b < loader.BatchesPerEpoch; b++)
+        Assert.Equal(0, Allocations.SteadyStateBytes(() =>
         {
-            loader.Fill(b);
-            loader.Upload(x, y);
-        }
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+            for (int b = 0; b < loader.BatchesPerEpoch; b++)
+            {
+                loader.Fill(b);
+                loader.Upload(x, y);
+            }
+        }));
         Assert.Equal(loader.Labels[..64], y.ToArray());
         Assert.Equal(loader.Inputs, x.ToArray());
     }

@@ -113,14 +113,15 @@ public abstract class OptimizerTests(Backend backend)
         backend.Fill(g.View, 0.5f);
         opt.Step(th, g);
         sgd.Step(th, g);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        Assert.Equal(0, Allocations.SteadyStateBytes(() =>
         {
-            opt.Step(th, g);
-            sgd.Step(th, g);
-        }
-        backend.Synchronize();
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+            for (int i = 0; i < 10; i++)
+            {
+                opt.Step(th, g);
+                sgd.Step(th, g);
+            }
+            backend.Synchronize();
+        }));
     }
 
     [Fact]
