@@ -68,6 +68,72 @@ public abstract class ConvTests(Backend backend)
     }
 
     /// <summary>
+    /// Few-tap geometries (C·R·S ≤ 32, unit stride, rows of at least 8 outputs): the CPU backend's direct kernel
+    /// serves their forward product (channel blocks of 16 and of 4 with remainders, row tails, the last row's
+    /// partial store), the other backends their usual paths.
+    /// </summary>
+    [Fact]
+    public void Few_tap_unit_stride_geometries_match_reference() =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(Fast ? 40 : 4),
+            Prop.ForAll((
+                from n in Gen.Choose(1, Fast ? 3 : 1)
+                from c in Gen.Choose(1, 3)
+                from r in Gen.Choose(1, 5)
+                from s in Gen.Choose(1, 5)
+                from k in Gen.Choose(1, Fast ? 40 : 5)
+                from h in Gen.Choose(1, Fast ? 20 : 4)
+                from w in Gen.Choose(8, Fast ? 40 : 12)
+                from ph in Gen.Choose(0, 2)
+                from pw in Gen.Choose(0, 2)
+                from seed in Gen.Choose(0, int.MaxValue)
+                where c * r * s <= 32 && h + 2 * ph >= r && w + 2 * pw - s + 1 >= 8
+                select new Case(n, c, h, w, k, r, s, 1, 1, ph, pw, 0.0, seed)).ToArbitrary(),
+                cs => RunAll<float>(cs, 1e-5) && RunAll<double>(cs, 1e-12)));
+
+    /// <summary>
+    /// Conv2dForwardSets: E weight sets on one shared input give y[E, N, K, OH, OW], each set equal to its own
+    /// reference convolution. Geometries include few-tap ones (the CPU's direct kernel, channel blocks crossing set
+    /// boundaries when K is not a multiple of 4) and larger ones (the CPU's stacked GEMM path plus block copies).
+    /// </summary>
+    [Fact]
+    public void Weight_sets_on_a_shared_input_match_per_set_references() =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(Fast ? 30 : 4),
+            Prop.ForAll((
+                from sets in Gen.Choose(2, 4)
+                from n in Gen.Choose(1, Fast ? 3 : 1)
+                from c in Gen.Choose(1, Fast ? 8 : 3)
+                from rs in Gen.Choose(1, 3)
+                from k in Gen.Choose(1, Fast ? 9 : 3)
+                from h in Gen.Choose(2, Fast ? 12 : 5)
+                from w in Gen.Choose(6, Fast ? 20 : 9)
+                from pad in Gen.Choose(0, 1)
+                from seed in Gen.Choose(0, int.MaxValue)
+                where h + 2 * pad >= rs
+                select (Sets: sets, Case: new Case(n, c, h, w, k, rs, rs, 1, 1, pad, pad, 0.0, seed))).ToArbitrary(),
+                t => RunSets<float>(t.Case, t.Sets, 1e-5) && RunSets<double>(t.Case, t.Sets, 1e-12)));
+
+    private bool RunSets<T>(Case c, int sets, double tol) where T : unmanaged
+    {
+        var g = c.Geometry;
+        var rng = new Random(c.Seed);
+        var x = Values(rng, g.InputLength);
+        var w = Values(rng, sets * g.WeightLength);
+        using var dx = backend.Upload(GemmTests.Convert<T>(x));
+        using var dW = backend.Upload(GemmTests.Convert<T>(w));
+        using var y = backend.Upload(GemmTests.Convert<T>(Enumerable.Repeat(double.NaN, sets * g.OutputLength).ToArray()));
+        backend.Conv2dForwardSets<T>(g, sets, dx, dW, y);
+        var got = GemmTests.ToDouble(y.ToArray());
+        for (int e = 0; e < sets; e++)
+        {
+            var we = w.Skip(e * g.WeightLength).Take(g.WeightLength).ToArray();
+            var (yRef, _, _) = Reference(g, x, we, new double[g.OutputLength]);
+            var (yAbs, _, _) = Reference(g, Abs(x), Abs(we), new double[g.OutputLength]);
+            Compare(c, $"forward set {e} of {sets}", yRef, yAbs, got.Skip(e * g.OutputLength).Take(g.OutputLength).ToArray(), tol);
+        }
+        return true;
+    }
+
+    /// <summary>
     /// A padded convolution, an unpadded one on an image of the same size (which reuses the padded-image scratch on
     /// the CPU path), then the padded one again: the last must equal the first exactly. Pins the CPU scratch cache,
     /// which once kept stale borders after an unpadded copy (found by a residual-block test with 1×1 shortcuts).

@@ -151,6 +151,21 @@ public sealed class Plan<T> : IDisposable where T : unmanaged
         Run();
         var result = new List<(string, string, string, double, long)>();
         var times = new double[repeats];
+        double Median(Action run)
+        {
+            for (int r = 0; r < repeats; r++)
+            {
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                run();
+                Backend.Synchronize();
+                times[r] = (System.Diagnostics.Stopwatch.GetTimestamp() - t0) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+            }
+            Array.Sort(times);
+            return repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
+        }
+        // Copies of bound inputs into (and outputs out of) per-variable slots, where a group's layout needs them.
+        if (_copyIn.Count > 0)
+            result.Add(("copy_in", "", $"{_copyIn.Count} group(s)", Median(() => { for (int i = 0; i < _copyIn.Count; i++) _copyIn[i].Run(); }), 0));
         for (int i = 0; i < _steps.Length; i++)
         {
             if (_steps[i] is not { } step) continue;
@@ -159,18 +174,12 @@ public sealed class Plan<T> : IDisposable where T : unmanaged
             long a0 = GC.GetAllocatedBytesForCurrentThread();
             step.Run();
             long allocated = GC.GetAllocatedBytesForCurrentThread() - a0;
-            for (int r = 0; r < repeats; r++)
-            {
-                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-                step.Run();
-                Backend.Synchronize();
-                times[r] = (System.Diagnostics.Stopwatch.GetTimestamp() - t0) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
-            }
-            Array.Sort(times);
-            double ms = repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
+            double ms = Median(step.Run);
             var eq = _stepEquations[i];
             result.Add((eq.Primitive.Name, eq.Scope, string.Join(",", eq.Inputs.Select(v => v.Shape.ToString())), ms, allocated));
         }
+        if (_copyOut.Count > 0)
+            result.Add(("copy_out", "", $"{_copyOut.Count} group(s)", Median(() => { for (int i = 0; i < _copyOut.Count; i++) _copyOut[i].Run(); }), 0));
         return result;
     }
 

@@ -160,7 +160,6 @@ internal sealed class ConvStep<T> : Step where T : unmanaged
     private readonly Conv2dGeometry _g, _folded;
     private readonly int _e, _s0, _s1, _so;
     private readonly bool _fold, _sum, _stack;
-    private readonly Conv2dGeometry _stacked;
     private static readonly T One = Plan<T>.FromDouble(1), Zero = Plan<T>.FromDouble(0);
 
     public ConvStep(StepContext<T> c, ConvProduct p, Conv2dGeometry g, int e, bool fb, bool sb, bool sum)
@@ -186,14 +185,9 @@ internal sealed class ConvStep<T> : Step where T : unmanaged
             _ => fb && sb && sum,
         };
         if (_fold) _folded = g.WithBatch(g.N * e);
-        // A shared image with E stacked weights (the tangent x·Ẇ_k): one convolution with the E weights as E·K output
-        // channels (the weights are contiguous [E, K, C, R, S]), then a block transpose [N, E, K·OH·OW] → [E, N, …].
+        // A shared image with E stacked weights (the tangent x·Ẇ_k, weights contiguous [E, K, C, R, S]): one call, so
+        // that the backend can pack the image once for all E (Backend.Conv2dForwardSets).
         _stack = p == ConvProduct.Forward && !fb && sb && !sum && e > 1;
-        if (_stack)
-        {
-            _stacked = new Conv2dGeometry(g.N, g.C, g.H, g.W, g.K * e, g.R, g.S, g.StrideH, g.StrideW, g.PadH, g.PadW);
-            _tmp = c.Scratch(_stacked.OutputLength);
-        }
         if (sum && !_fold && p != ConvProduct.BackwardWeight) _tmp = c.Scratch(outLen);
     }
 
@@ -209,12 +203,7 @@ internal sealed class ConvStep<T> : Step where T : unmanaged
         }
         if (_stack)
         {
-            var t = _tmp!.View;
-            _be.Conv2dForward(_stacked, x, y, t);
-            int block = _g.K * _g.OutH * _g.OutW;
-            for (int n = 0; n < _g.N; n++)
-                for (int e = 0; e < _e; e++)
-                    _be.Copy(t.Slice((n * _e + e) * block, block), o.Slice((e * _g.N + n) * block, block));
+            _be.Conv2dForwardSets(_g, _e, x, y, o);
             return;
         }
         int len0 = _s0 == 0 ? x.Length : _s0, len1 = _s1 == 0 ? y.Length : _s1;

@@ -53,6 +53,18 @@ public abstract partial class Backend : IDisposable
     /// <summary>y[N,K,OH,OW] ← conv(x[N,C,H,W], w[K,C,R,S]) (cross-correlation, zero padding; no bias).</summary>
     public abstract void Conv2dForward<T>(in Conv2dGeometry g, BufferView<T> x, BufferView<T> w, BufferView<T> y) where T : unmanaged;
 
+    /// <summary>
+    /// y[E,N,K,OH,OW] ← conv(x[N,C,H,W], w[e]) for each of E = <paramref name="sets"/> weight sets w[E,K,C,R,S] on one
+    /// shared input: the tangent x·Ẇ of E stacked weight tangents. The default runs E forward convolutions; a backend
+    /// may share the input's packing across the sets.
+    /// </summary>
+    public virtual void Conv2dForwardSets<T>(in Conv2dGeometry g, int sets, BufferView<T> x, BufferView<T> w, BufferView<T> y) where T : unmanaged
+    {
+        ConvShape.ValidateSets("conv2d forward (weight sets)", g, sets, w, y);
+        for (int e = 0; e < sets; e++)
+            Conv2dForward(g, x, w.Slice(e * g.WeightLength, g.WeightLength), y.Slice(e * g.OutputLength, g.OutputLength));
+    }
+
     /// <summary>dx[N,C,H,W] ← ∂⟨dy, conv(x, w)⟩/∂x (the transposed convolution of dy with w); overwrites dx.</summary>
     public abstract void Conv2dBackwardInput<T>(in Conv2dGeometry g, BufferView<T> dy, BufferView<T> w, BufferView<T> dx) where T : unmanaged;
 

@@ -22,4 +22,17 @@ internal static class ConvShape
         Require(kernel, wName, w, g.WeightLength, g);
         Require(kernel, yName, y, g.OutputLength, g);
     }
+
+    /// <summary>
+    /// Checks the set count and the weight-set and output lengths of <see cref="Backend.Conv2dForwardSets{T}"/>
+    /// (the input is checked by each forward convolution, or by the caller).
+    /// </summary>
+    public static void ValidateSets<T>(string kernel, in Conv2dGeometry g, int sets, BufferView<T> w, BufferView<T> y) where T : unmanaged
+    {
+        if (g.N == 0) throw new ArgumentException($"{kernel}: the geometry is not set (default Conv2dGeometry).");
+        if (sets < 1) throw new ArgumentOutOfRangeException(nameof(sets), $"{kernel}: sets must be at least 1 (got {sets}).");
+        // Names formatted only on failure: this runs on every call of a steady-state plan.
+        if (w.IsNull || w.Length < (long)sets * g.WeightLength) Require(kernel, $"w ({sets} sets)", w, checked(sets * g.WeightLength), g);
+        if (y.IsNull || y.Length < (long)sets * g.OutputLength) Require(kernel, $"y ({sets} sets)", y, checked(sets * g.OutputLength), g);
+    }
 }

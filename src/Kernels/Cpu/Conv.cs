@@ -257,9 +257,32 @@ internal static unsafe class Conv
 {
     public static void Forward<F>(in Conv2dGeometry g, F* x, F* w, F* y) where F : unmanaged, INumber<F>
     {
-        if (Vector512.IsHardwareAccelerated && g.K <= Vector512<F>.Count) Forward<F, MicroKernel512Narrow<F>>(g, x, w, y);
+        if (ConvDirect.Suits<F>(g)) ConvDirect.Forward(g, x, w, y);
+        else if (Vector512.IsHardwareAccelerated && g.K <= Vector512<F>.Count) Forward<F, MicroKernel512Narrow<F>>(g, x, w, y);
         else if (Vector512.IsHardwareAccelerated) Forward<F, MicroKernel512<F>>(g, x, w, y);
         else Forward<F, MicroKernel256<F>>(g, x, w, y);
+    }
+
+    /// <summary>y[E, N, K, OH, OW] = conv(x, w[e]) for E weight sets w[E, K, C, R, S].</summary>
+    public static void ForwardSets<F>(in Conv2dGeometry g, int sets, F* x, F* w, F* y) where F : unmanaged, INumber<F>
+    {
+        if (sets == 1)
+        {
+            Forward(g, x, w, y);
+            return;
+        }
+        if (ConvDirect.Suits<F>(g))
+        {
+            ConvDirect.Forward(g, x, w, y, sets);
+            return;
+        }
+        var stacked = new Conv2dGeometry(g.N, g.C, g.H, g.W, g.K * sets, g.R, g.S, g.StrideH, g.StrideW, g.PadH, g.PadW);
+        F* t = (F*)GemmScratch.Get(GemmScratch.StackedSlot, (nuint)((long)stacked.OutputLength * sizeof(F)));
+        Forward(stacked, x, w, t);
+        long block = (long)g.K * g.OutH * g.OutW;
+        for (int n = 0; n < g.N; n++)
+            for (int e = 0; e < sets; e++)
+                new Span<F>(t + (n * sets + e) * block, (int)block).CopyTo(new Span<F>(y + (e * (long)g.N + n) * block, (int)block));
     }
 
     public static void BackwardInput<F>(in Conv2dGeometry g, F* dy, F* w, F* dx) where F : unmanaged, INumber<F>

@@ -15,6 +15,21 @@ public sealed partial class CpuBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Few-tap geometries run the direct kernel over all E·K output channels at once, writing each set's outputs in
+    /// place; others run one convolution with the E sets as E·K output channels (the input packed once for all) into
+    /// the calling thread's scratch, then copy its [N, E, K·OH·OW] blocks to [E, N, K·OH·OW].
+    /// </remarks>
+    public override unsafe void Conv2dForwardSets<T>(in Conv2dGeometry g, int sets, BufferView<T> x, BufferView<T> w, BufferView<T> y)
+    {
+        RequireFloat<T>();
+        ConvShape.ValidateSets("conv2d forward (weight sets)", g, sets, w, y);
+        ConvShape.Require("conv2d forward (weight sets)", "x", x, g.InputLength, g);
+        if (typeof(T) == typeof(float)) Conv.ForwardSets(g, sets, (float*)PtrOf(x), (float*)PtrOf(w), (float*)PtrOf(y));
+        else Conv.ForwardSets(g, sets, (double*)PtrOf(x), (double*)PtrOf(w), (double*)PtrOf(y));
+    }
+
+    /// <inheritdoc />
     public override unsafe void Conv2dBackwardInput<T>(in Conv2dGeometry g, BufferView<T> dy, BufferView<T> w, BufferView<T> dx)
     {
         RequireFloat<T>();

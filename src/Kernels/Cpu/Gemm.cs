@@ -354,10 +354,12 @@ internal static unsafe class GemmScratch
     public const int PaddedSlot = 3;
     /// <summary>Slot of rearranged convolution weights (backward-input as a forward convolution).</summary>
     public const int WeightsSlot = 4;
+    /// <summary>Slot of a convolution's stacked output before it is copied out set by set (calling thread only).</summary>
+    public const int StackedSlot = 5;
 
     [ThreadStatic] private static Slots _slots;
 
-    [InlineArray(5)]
+    [InlineArray(6)]
     private struct Pointers { private nint _p; }
 
     private struct Slots
