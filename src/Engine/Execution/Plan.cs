@@ -30,7 +30,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged
     private readonly DeviceBuffer<int>? _intArena;
     private readonly List<IDisposable> _owned = [];
 
-    internal Plan(Tape tape, Backend backend)
+    internal Plan(Tape tape, Backend backend, bool fuse = true)
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
             throw new NotSupportedException($"plans run on float or double, not {typeof(T).Name}.");
@@ -59,8 +59,22 @@ public sealed class Plan<T> : IDisposable where T : unmanaged
 
         _steps = new Step?[tape.Equations.Count];
         _stepEquations = tape.Equations.ToArray();
+        // Plan-time fusions: the pattern's last equation runs the fused step, the others run nothing and their
+        // results (read by the pattern only) get no memory.
+        var skipped = new bool[_steps.Length];
+        foreach (var m in fuse ? Fusion.Find<T>(tape, backend) : [])
+        {
+            _stepEquations[m.Root] = m.Fused;
+            foreach (int e in m.Skipped)
+            {
+                skipped[e] = true;
+                foreach (var o in tape.Equations[e].Outputs)
+                    if (o.DType == DType.Float && _floatSlots[o.Id] is { } slot) slot.Kind = SlotKind.External;
+            }
+            FusedSteps++;
+        }
         for (int e = 0; e < _steps.Length; e++)
-            _steps[e] = _stepEquations[e].Primitive.Compile(new StepContext<T>(this, _stepEquations[e], e));
+            if (!skipped[e]) _steps[e] = _stepEquations[e].Primitive.Compile(new StepContext<T>(this, _stepEquations[e], e));
 
         int end = _steps.Length;
         foreach (var g in tape.Inputs) BindInputGroup(g);
@@ -87,6 +101,9 @@ public sealed class Plan<T> : IDisposable where T : unmanaged
 
     /// <summary>Elements of device memory planned for intermediates, inputs copied in, constants and scratch.</summary>
     public long ArenaElements => (_arena?.Length ?? 0) + (long)(_intArena?.Length ?? 0);
+
+    /// <summary>Number of fused steps the plan runs in place of several equations (see <c>TANGENT_NO_FUSION</c>).</summary>
+    public int FusedSteps { get; }
 
     /// <summary>Number of kernel steps (equations that launch work).</summary>
     public int StepCount => _steps.Count(s => s != null);

@@ -60,8 +60,12 @@ public sealed class Tape
     /// </summary>
     public Tape Vjp(string[] wrt, string[]? of = null, bool keepPrimal = true) => Transform.Vjp(this, wrt, of, keepPrimal);
 
-    /// <summary>Compiles the tape for <paramref name="backend"/> in element type <typeparamref name="T"/>.</summary>
-    public Plan<T> Plan<T>(Backend backend) where T : unmanaged => new(this, backend);
+    /// <summary>
+    /// Compiles the tape for <paramref name="backend"/> in element type <typeparamref name="T"/>. With
+    /// <paramref name="fuse"/> (the default) patterns the backend has fused kernels for run as one step (see
+    /// <see cref="Execution.Plan{T}.FusedSteps"/>); the environment variable <c>TANGENT_NO_FUSION=1</c> also turns this off.
+    /// </summary>
+    public Plan<T> Plan<T>(Backend backend, bool fuse = true) where T : unmanaged => new(this, backend, fuse);
 
     /// <inheritdoc />
     public override string ToString()

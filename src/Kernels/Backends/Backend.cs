@@ -71,6 +71,25 @@ public abstract partial class Backend : IDisposable
     /// <summary>dw[K,C,R,S] ← β·dw + ∂⟨dy, conv(x, w)⟩/∂w.</summary>
     public abstract void Conv2dBackwardWeight<T>(in Conv2dGeometry g, BufferView<T> x, BufferView<T> dy, BufferView<T> dw, T beta) where T : unmanaged;
 
+    // ---------------------------------------------------------------- fused tangent
+
+    /// <summary>
+    /// Whether this backend has a kernel for <see cref="ConvReluMaxPoolTangent{T}"/> that pays off for this case (a plan
+    /// asks once, when it compiles, and otherwise runs the separate products). Default: no.
+    /// </summary>
+    public virtual bool SupportsConvReluMaxPoolTangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int tangents) where T : unmanaged => false;
+
+    /// <summary>
+    /// The forward-mode tangent of maxpool(relu(conv(x, w))) for E = <paramref name="tangents"/> tangents, only where
+    /// max pooling reads: t[E, N, K, PH, PW] = [z &gt; 0]·(conv(ẋ_e, w) + conv(x, ẇ_e)) at a = argmax[N, K, PH, PW]
+    /// (z[N, K, OH, OW] the pre-activation, argmax indexing its OH×OW planes). <paramref name="xdot"/>
+    /// [E, N, C, H, W] may be a null view (an input without tangent; then <paramref name="w"/> is not read);
+    /// <paramref name="wdot"/> is [E, K, C, R, S]. Only where <see cref="SupportsConvReluMaxPoolTangent{T}"/> said yes.
+    /// </summary>
+    public virtual void ConvReluMaxPoolTangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int tangents, BufferView<T> x,
+        BufferView<T> w, BufferView<T> xdot, BufferView<T> wdot, BufferView<T> z, BufferView<int> argmax, BufferView<T> t) where T : unmanaged
+        => throw new NotSupportedException($"{Info.Name} has no fused conv-relu-maxpool tangent kernel (ask SupportsConvReluMaxPoolTangent first).");
+
     // ---------------------------------------------------------------- pooling
 
     /// <summary>

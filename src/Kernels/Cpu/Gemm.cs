@@ -356,10 +356,12 @@ internal static unsafe class GemmScratch
     public const int WeightsSlot = 4;
     /// <summary>Slot of a convolution's stacked output before it is copied out set by set (calling thread only).</summary>
     public const int StackedSlot = 5;
+    /// <summary>Slots of the fused conv-pool tangent's padded input, E-innermost input tangents and weight tangents.</summary>
+    public const int FusedPrimalSlot = 6, FusedTangentSlot = 7, FusedWeightSlot = 8;
 
     [ThreadStatic] private static Slots _slots;
 
-    [InlineArray(6)]
+    [InlineArray(9)]
     private struct Pointers { private nint _p; }
 
     private struct Slots

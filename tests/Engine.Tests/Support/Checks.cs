@@ -44,12 +44,15 @@ public sealed class Inputs
 /// Runs tapes on a backend in float64 (or float32) from host arrays: a small evaluation harness for the derivative
 /// checks. Plans are made once per tape and re-bound per call.
 /// </summary>
-public sealed class Runner(Backend backend)
+public sealed class Runner(Backend backend, bool fuse = true)
 {
     private readonly Dictionary<Tape, object> _plans = [];
 
     /// <summary>The backend.</summary>
     public Backend Backend { get; } = backend;
+
+    /// <summary>The plan made for <paramref name="tape"/> in element type <typeparamref name="T"/> by an earlier run.</summary>
+    public Plan<T> PlanOf<T>(Tape tape) where T : unmanaged => (Plan<T>)_plans[tape];
 
     /// <summary>Runs <paramref name="tape"/> and returns the output groups as doubles.</summary>
     public Dictionary<string, double[]> Run(Tape tape, Inputs inputs) => Run<double>(tape, inputs);
@@ -57,7 +60,7 @@ public sealed class Runner(Backend backend)
     /// <summary>Runs in element type <typeparamref name="T"/> (values converted from and to double).</summary>
     public Dictionary<string, double[]> Run<T>(Tape tape, Inputs inputs) where T : unmanaged
     {
-        if (!_plans.TryGetValue(tape, out var p)) _plans[tape] = p = tape.Plan<T>(Backend);
+        if (!_plans.TryGetValue(tape, out var p)) _plans[tape] = p = tape.Plan<T>(Backend, fuse);
         var plan = (Plan<T>)p;
         var keep = new List<IDisposable>();
         foreach (var g in tape.Inputs)

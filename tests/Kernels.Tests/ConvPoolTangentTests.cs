@@ -1,0 +1,120 @@
+using Xunit;
+using FsCheck;
+using FsCheck.Fluent;
+using Tangent.Kernels.Backends;
+using Tangent.Kernels.Tests.Support;
+
+namespace Tangent.Kernels.Tests;
+
+/// <summary>
+/// The CPU's fused conv-relu-maxpool tangent against a float64 host reference of its definition:
+/// t[e, n, k, p] = [z[n, k, a] &gt; 0]·(conv(ẋ_e, w) + conv(x, ẇ_e))[n, k, a], a = argmax[n, k, p], with the argmax
+/// taken by the backend's own max pooling of relu(z) (so ties and borders are as in a plan). Geometries, tangent
+/// counts (including ones that do not fill a vector), strides, padding and the no-input-tangent case from FsCheck.
+/// </summary>
+public sealed class ConvPoolTangentTests
+{
+    private static readonly Backend Cpu = TestBackends.Cpu;
+
+    public sealed record Case(int N, int C, int H, int W, int K, int RS, int Stride, int Pad, int Window, int Tangents, bool InputTangent, int Seed);
+
+    private static Gen<Case> Cases(int minTangents) =>
+        from n in Gen.Choose(1, 3)
+        from c in Gen.Choose(1, 6)
+        from k in Gen.Choose(1, 9)
+        from h in Gen.Choose(3, 12)
+        from w in Gen.Choose(3, 12)
+        from rs in Gen.Choose(1, 3)
+        from stride in Gen.Choose(1, 2)
+        from pad in Gen.Choose(0, 1)
+        from window in Gen.Choose(2, 3)
+        from tangents in Gen.Choose(minTangents, 11)
+        from input in Gen.Elements(true, false)
+        from seed in Gen.Choose(0, int.MaxValue)
+        where h + 2 * pad >= rs && w + 2 * pad >= rs
+              && (h + 2 * pad - rs) / stride + 1 >= window && (w + 2 * pad - rs) / stride + 1 >= window
+        select new Case(n, c, h, w, k, rs, stride, pad, window, tangents, input, seed);
+
+    [Fact]
+    public void Float32_matches_the_definition() =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(40), Prop.ForAll(Cases(4).ToArbitrary(), c => Run<float>(c, 1e-5)));
+
+    [Fact]
+    public void Float64_matches_the_definition() =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(25), Prop.ForAll(Cases(2).ToArbitrary(), c => Run<double>(c, 1e-12)));
+
+    [Fact]
+    public void Few_tangents_and_other_backends_are_not_served()
+    {
+        var g = new Conv2dGeometry(2, 3, 8, 8, 4, 3, 3, padH: 1, padW: 1);
+        var pool = new Pool2dGeometry(2, 4, 8, 8, 2, 2, 2, 2);
+        Assert.True(Cpu.SupportsConvReluMaxPoolTangent<float>(g, pool, 8));
+        Assert.False(Cpu.SupportsConvReluMaxPoolTangent<float>(g, pool, 1));
+        Assert.False(Cpu.SupportsConvReluMaxPoolTangent<float>(g, new Pool2dGeometry(2, 4, 9, 8, 2, 2, 2, 2), 8));
+        Assert.False(TestBackends.IlgpuCpu.SupportsConvReluMaxPoolTangent<float>(g, pool, 8));
+    }
+
+    private static bool Run<T>(Case c, double tol) where T : unmanaged
+    {
+        var g = new Conv2dGeometry(c.N, c.C, c.H, c.W, c.K, c.RS, c.RS, c.Stride, c.Stride, c.Pad, c.Pad);
+        var pool = new Pool2dGeometry(c.N, c.K, g.OutH, g.OutW, c.Window, c.Window, 2, 2);
+        if (!Cpu.SupportsConvReluMaxPoolTangent<T>(g, pool, c.Tangents)) throw new InvalidOperationException($"{c}: not served");
+        var rng = new Random(c.Seed);
+        double[] Values(int count) => Enumerable.Range(0, count).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        int e = c.Tangents;
+        var x = Values(g.InputLength);
+        var w = Values(g.WeightLength);
+        var xdot = Values(e * g.InputLength);
+        var wdot = Values(e * g.WeightLength);
+        var z = Values(g.OutputLength);
+
+        using var dz = Cpu.Upload(GemmTests.Convert<T>(z));
+        using var relu = Cpu.Upload(GemmTests.Convert<T>(z.Select(v => Math.Max(v, 0)).ToArray()));
+        using var pooled = Cpu.Allocate<T>(pool.OutputLength);
+        using var argmax = Cpu.Allocate<int>(pool.OutputLength);
+        Cpu.MaxPool2dForward<T>(pool, relu, pooled, argmax);
+        var arg = argmax.ToArray();
+
+        using var dx = Cpu.Upload(GemmTests.Convert<T>(x));
+        using var dw = Cpu.Upload(GemmTests.Convert<T>(w));
+        using var dxdot = Cpu.Upload(GemmTests.Convert<T>(xdot));
+        using var dwdot = Cpu.Upload(GemmTests.Convert<T>(wdot));
+        using var t = Cpu.Upload(GemmTests.Convert<T>(Enumerable.Repeat(double.NaN, e * pool.OutputLength).ToArray()));
+        Cpu.ConvReluMaxPoolTangent<T>(g, pool, e, dx, dw, c.InputTangent ? dxdot.View : default, dwdot, dz, argmax, t);
+        var got = GemmTests.ToDouble(t.ToArray());
+
+        int pq = g.OutH * g.OutW, pp = pool.OutH * pool.OutW;
+        double err = 0, norm = 0;
+        for (int k = 0; k < e; k++)
+            for (int n = 0; n < c.N; n++)
+                for (int ch = 0; ch < c.K; ch++)
+                    for (int p = 0; p < pp; p++)
+                    {
+                        int a = arg[(n * c.K + ch) * pp + p];
+                        double want = 0, scale = 0;
+                        if (z[(n * c.K + ch) * pq + a] > 0)
+                        {
+                            int oh = a / g.OutW, ow = a % g.OutW;
+                            for (int ci = 0; ci < c.C; ci++)
+                                for (int r = 0; r < c.RS; r++)
+                                    for (int s = 0; s < c.RS; s++)
+                                    {
+                                        int ih = oh * c.Stride - c.Pad + r, iw = ow * c.Stride - c.Pad + s;
+                                        if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W) continue;
+                                        int xi = ((n * c.C + ci) * c.H + ih) * c.W + iw, wi = ((ch * c.C + ci) * c.RS + r) * c.RS + s;
+                                        double term = x[xi] * wdot[k * g.WeightLength + wi];
+                                        if (c.InputTangent) term += xdot[k * g.InputLength + xi] * w[wi];
+                                        want += term;
+                                        scale += Math.Abs(x[xi] * wdot[k * g.WeightLength + wi]) + (c.InputTangent ? Math.Abs(xdot[k * g.InputLength + xi] * w[wi]) : 0);
+                                    }
+                        }
+                        double v = got[((k * c.N + n) * c.K + ch) * pp + p];
+                        if (scale == 0) Assert.True(v == 0, $"{c}: expected an exact 0 at tangent {k}, image {n}, channel {ch}, output {p}; got {v}");
+                        err += (v - want) * (v - want);
+                        norm += scale * scale;
+                    }
+        double rel = Math.Sqrt(err) / Math.Max(Math.Sqrt(norm), 1e-300);
+        Assert.True(rel <= tol, $"{c}: relative error {rel:E2} > {tol:E0}");
+        return true;
+    }
+}
