@@ -75,6 +75,12 @@ public sealed class ProjectionBenchSuite : IBenchSuite
             return Norm(be, rows2.View) / Norm(be, rows.View);
         }
         double r10 = Residual(cg10), r32 = Residual(cg32);
+        // CG steps actually taken: fixed-step CG stops early once the residual reaches the float32 floor, and a
+        // batch-32 system has at most 32 distinct steps anyway.
+        j.Invalidate();
+        int it10 = cg10.Project(j, eps.View, result.View).Iterations;
+        j.Invalidate();
+        int it32 = cg32.Project(j, eps.View, result.View).Iterations;
         if (Environment.GetEnvironmentVariable("TANGENT_PROFILE") == "1")
         {
             var steps = j.ProfileOuterGram(lambda.View, rows.View);
@@ -101,12 +107,14 @@ public sealed class ProjectionBenchSuite : IBenchSuite
         var e10 = Extras(libtorch: LibtorchCg10Ms);
         e10["residual"] = r10;
         e10["residual_32_steps"] = r32;
+        e10["iterations"] = it10;
         var cg = WithEquivalents(context.Measure("lenet/b32/cg10", shape, () => { j.Invalidate(); cg10.Project(j, eps.View, result.View); }, extra: e10));
         records.Add(cg);
         var e32 = Extras();
         e32["residual"] = r32;
+        e32["iterations"] = it32;
         records.Add(WithEquivalents(context.Measure("lenet/b32/cg32", shape, () => { j.Invalidate(); cg32.Project(j, eps.View, result.View); }, extra: e32)));
-        context.Log.WriteLine($"cg10: {cg.MedianMs / fwd.MedianMs:F1} forward equivalents, residual ‖JPε‖/‖Jε‖ = {r10:E2} (32 steps: {r32:E2}); libtorch {LibtorchCg10Ms} ms");
+        context.Log.WriteLine($"cg10: {cg.MedianMs / fwd.MedianMs:F1} forward equivalents, residual ‖JPε‖/‖Jε‖ = {r10:E2} (32 steps: {r32:E2}); CG iterations taken {it10} and {it32}; libtorch {LibtorchCg10Ms} ms");
         return records;
     }
 
