@@ -10,7 +10,7 @@ namespace Tangent.Perf;
 /// <summary>
 /// Forward, JVP (one tangent w.r.t. all parameters), forward+VJP (a training gradient), K=8 batched JVP and an SGD
 /// step on planned tapes, float32 on the cpu backend: the FashionMNIST CNN of METHODS.md (140,594 parameters) at
-/// batch 10 and 128 and an MLP 784-256-256-10 at batch 128. Each record carries its ratio to the forward time of the
+/// batch 10 and 128, an MLP 784-256-256-10 at batch 128, and VIKING's LeNet at batch 32. Each record carries its ratio to the forward time of the
 /// same network and its ratio to libtorch CPU on this machine (PERF.md, 2 threads, medians).
 /// </summary>
 public sealed class JvpBenchSuite : IBenchSuite
@@ -36,6 +36,8 @@ public sealed class JvpBenchSuite : IBenchSuite
         Collect(context, records, () => RunNetwork(context, be, "mlp", 128, Mlp(128), MlpForwardFlops(128), withK: false, withSgd: true));
         Collect(context, records, () => RunNetwork(context, be, "fmnist-cnn", 10, FmnistCnn(10), CnnForwardFlops(10), withK: true, withSgd: false));
         Collect(context, records, () => RunNetwork(context, be, "fmnist-cnn", 128, FmnistCnn(128), CnnForwardFlops(128), withK: false, withSgd: false));
+        // VIKING's network and batch: K = 8 tangents are a projection of 8 vectors at once (ProjectMany).
+        Collect(context, records, () => RunNetwork(context, be, "lenet", 32, LeNet(32), LeNetForwardFlops(32), withK: true, withSgd: false));
         return records;
     }
 
@@ -220,6 +222,36 @@ public sealed class JvpBenchSuite : IBenchSuite
         2.0 * b * (16 * 28 * 28 * 1 * 9 + 32 * 14 * 14 * 16 * 9 + 64 * 7 * 7 * 32 * 9 + 576 * 200 + 200 * 10);
 
     private static double MlpForwardFlops(int b) => 2.0 * b * (784 * 256 + 256 * 256 + 256 * 10);
+
+    private static double LeNetForwardFlops(int b) =>
+        2.0 * b * (6 * 24 * 24 * 25 + 16 * 8 * 8 * 150 + 256 * 120 + 120 * 84 + 84 * 10);
+
+    /// <summary>VIKING's LeNet (tanh; 5×5 valid convolutions with bias, 2×2 max pooling), 44,426 parameters.</summary>
+    public static (Tape, int, int) LeNet(int batch)
+    {
+        var layout = new ParameterLayout()
+            .Add("conv1.weight", new Shape(6, 1, 5, 5)).Add("conv1.bias", new Shape(6))
+            .Add("conv2.weight", new Shape(16, 6, 5, 5)).Add("conv2.bias", new Shape(16))
+            .Add("fc1.weight", new Shape(120, 256)).Add("fc1.bias", new Shape(120))
+            .Add("fc2.weight", new Shape(84, 120)).Add("fc2.bias", new Shape(84))
+            .Add("fc3.weight", new Shape(10, 84)).Add("fc3.bias", new Shape(10));
+        var tape = Tape.Trace(t =>
+        {
+            var p = t.Parameters(layout);
+            var x = t.Input("x", new Shape(batch, 1, 28, 28));
+            var y = t.Input("y", new Shape(batch), DType.Int32);
+            var h = x;
+            foreach (var name in new[] { "conv1", "conv2" })
+                using (t.Scope(name)) h = Fn.MaxPool2d(Fn.Tanh(Fn.Conv2d(h, p[name + ".weight"], p[name + ".bias"])), 2);
+            h = Fn.Flatten(h);
+            using (t.Scope("fc1")) h = Fn.Tanh(Fn.Linear(h, p["fc1.weight"], p["fc1.bias"]));
+            using (t.Scope("fc2")) h = Fn.Tanh(Fn.Linear(h, p["fc2.weight"], p["fc2.bias"]));
+            using (t.Scope("fc3")) h = Fn.Linear(h, p["fc3.weight"], p["fc3.bias"]);
+            t.Output("logits", h);
+            t.Output("mean_loss", Fn.Mean(Fn.SoftmaxCrossEntropy(h, y)));
+        });
+        return (tape, 784, 10);
+    }
 }
 
 /// <summary>
@@ -243,6 +275,7 @@ public sealed class JvpProfileSuite : IBenchSuite
         foreach (var (net, batch, model) in new[]
         {
             ("mlp", 128, JvpBenchSuite.Mlp(128)), ("fmnist-cnn", 10, JvpBenchSuite.FmnistCnn(10)), ("fmnist-cnn", 128, JvpBenchSuite.FmnistCnn(128)),
+            ("lenet", 32, JvpBenchSuite.LeNet(32)),
         })
         {
             var (tape, inputLength, classes) = model;

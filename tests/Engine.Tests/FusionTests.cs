@@ -12,13 +12,14 @@ namespace Tangent.Engine.Tests;
 /// </summary>
 public sealed class FusionTests
 {
-    private static Tape Trunk(int batch, int c0, int size, int[] widths, int pad, int stride, int window)
+    private static Tape Trunk(int batch, int c0, int size, int[] widths, int pad, int stride, int window, int activation = 0, bool bias = false)
     {
         var layout = new ParameterLayout();
         int c = c0, s = size;
         for (int i = 0; i < widths.Length; i++)
         {
             layout.Add($"conv{i}.weight", new Shape(widths[i], c, 3, 3));
+            if (bias) layout.Add($"conv{i}.bias", new Shape(widths[i]));
             s = ((s + 2 * pad - 3) / (i == 0 ? stride : 1) + 1 - window) / 2 + 1;
             c = widths[i];
         }
@@ -29,25 +30,31 @@ public sealed class FusionTests
             var h = t.Input("x", new Shape(batch, c0, size, size));
             for (int i = 0; i < widths.Length; i++)
                 using (t.Scope($"conv{i}"))
-                    h = Fn.MaxPool2d(Fn.Relu(Fn.Conv2d(h, p[$"conv{i}.weight"], stride: i == 0 ? stride : 1, padding: pad)), window, 2);
+                {
+                    var z = Fn.Conv2d(h, p[$"conv{i}.weight"], bias ? p[$"conv{i}.bias"] : null, stride: i == 0 ? stride : 1, padding: pad);
+                    h = Fn.MaxPool2d(activation switch { 0 => Fn.Relu(z), 1 => Fn.Tanh(z), _ => Fn.Sigmoid(z) }, window, 2);
+                }
             t.Output("logits", Fn.Linear(Fn.Flatten(h), p["fc.weight"], p["fc.bias"]));
         });
     }
 
-    public static TheoryData<int, int, int, int, int, int> Trunks => new()
+    public static TheoryData<int, int, int, int, int, int, int, bool> Trunks => new()
     {
-        // batch, channels, size, pad, stride, window
-        { 2, 1, 14, 1, 1, 2 },
-        { 3, 2, 15, 0, 1, 2 },
-        { 1, 3, 17, 1, 2, 3 },
+        // batch, channels, size, pad, stride, window, activation (ReLU, tanh, σ), bias
+        { 2, 1, 14, 1, 1, 2, 0, false },
+        { 3, 2, 15, 0, 1, 2, 0, true },
+        { 1, 3, 17, 1, 2, 3, 0, false },
+        { 2, 1, 16, 0, 1, 2, 1, true },
+        { 2, 2, 13, 1, 1, 2, 2, true },
+        { 1, 1, 12, 1, 1, 2, 1, false },
     };
 
     [Theory]
     [MemberData(nameof(Trunks))]
-    public void Fused_k_tangent_jvp_equals_the_unfused_plan(int batch, int c0, int size, int pad, int stride, int window)
+    public void Fused_k_tangent_jvp_equals_the_unfused_plan(int batch, int c0, int size, int pad, int stride, int window, int activation, bool bias)
     {
         var rng = new Random(batch * 100 + size);
-        var tape = Trunk(batch, c0, size, [4, 5], pad, stride, window);
+        var tape = Trunk(batch, c0, size, [4, 5], pad, stride, window, activation, bias);
         var x = Inputs.Random(tape, rng, 3);
         foreach (int k in new[] { 4, 8, 9 })
         {

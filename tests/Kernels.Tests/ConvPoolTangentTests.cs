@@ -7,16 +7,18 @@ using Tangent.Kernels.Tests.Support;
 namespace Tangent.Kernels.Tests;
 
 /// <summary>
-/// The CPU's fused conv-relu-maxpool tangent against a float64 host reference of its definition:
-/// t[e, n, k, p] = [z[n, k, a] &gt; 0]·(conv(ẋ_e, w) + conv(x, ẇ_e))[n, k, a], a = argmax[n, k, p], with the argmax
-/// taken by the backend's own max pooling of relu(z) (so ties and borders are as in a plan). Geometries, tangent
-/// counts (including ones that do not fill a vector), strides, padding and the no-input-tangent case from FsCheck.
+/// The CPU's fused conv-activation-maxpool tangent against a float64 host reference of its definition:
+/// t[e, n, k, p] = f′(a[n, k, q])·(conv(ẋ_e, w) + conv(x, ẇ_e) + ḃ_e)[n, k, q], q = argmax[n, k, p], with the argmax
+/// taken by the backend's own max pooling of the activation (so ties and borders are as in a plan). Geometries,
+/// tangent counts (including ones that do not fill a vector), strides, padding, ReLU/tanh/σ, and the cases without
+/// input or bias tangent from FsCheck.
 /// </summary>
 public sealed class ConvPoolTangentTests
 {
     private static readonly Backend Cpu = TestBackends.Cpu;
 
-    public sealed record Case(int N, int C, int H, int W, int K, int RS, int Stride, int Pad, int Window, int Tangents, bool InputTangent, int Seed);
+    public sealed record Case(int N, int C, int H, int W, int K, int RS, int Stride, int Pad, int Window, int Tangents, bool InputTangent,
+        bool BiasTangent, TangentActivation Activation, int Seed);
 
     private static Gen<Case> Cases(int minTangents) =>
         from n in Gen.Choose(1, 3)
@@ -30,10 +32,12 @@ public sealed class ConvPoolTangentTests
         from window in Gen.Choose(2, 3)
         from tangents in Gen.Choose(minTangents, 11)
         from input in Gen.Elements(true, false)
+        from bias in Gen.Elements(true, false)
+        from activation in Gen.Elements(TangentActivation.Relu, TangentActivation.TanhFromOutput, TangentActivation.SigmoidFromOutput)
         from seed in Gen.Choose(0, int.MaxValue)
         where h + 2 * pad >= rs && w + 2 * pad >= rs
               && (h + 2 * pad - rs) / stride + 1 >= window && (w + 2 * pad - rs) / stride + 1 >= window
-        select new Case(n, c, h, w, k, rs, stride, pad, window, tangents, input, seed);
+        select new Case(n, c, h, w, k, rs, stride, pad, window, tangents, input, bias, activation, seed);
 
     [Fact]
     public void Float32_matches_the_definition() =>
@@ -48,17 +52,17 @@ public sealed class ConvPoolTangentTests
     {
         var g = new Conv2dGeometry(2, 3, 8, 8, 4, 3, 3, padH: 1, padW: 1);
         var pool = new Pool2dGeometry(2, 4, 8, 8, 2, 2, 2, 2);
-        Assert.True(Cpu.SupportsConvReluMaxPoolTangent<float>(g, pool, 8));
-        Assert.False(Cpu.SupportsConvReluMaxPoolTangent<float>(g, pool, 1));
-        Assert.False(Cpu.SupportsConvReluMaxPoolTangent<float>(g, new Pool2dGeometry(2, 4, 9, 8, 2, 2, 2, 2), 8));
-        Assert.False(TestBackends.IlgpuCpu.SupportsConvReluMaxPoolTangent<float>(g, pool, 8));
+        Assert.True(Cpu.SupportsConvActivationMaxPoolTangent<float>(g, pool, 8));
+        Assert.False(Cpu.SupportsConvActivationMaxPoolTangent<float>(g, pool, 1));
+        Assert.False(Cpu.SupportsConvActivationMaxPoolTangent<float>(g, new Pool2dGeometry(2, 4, 9, 8, 2, 2, 2, 2), 8));
+        Assert.False(TestBackends.IlgpuCpu.SupportsConvActivationMaxPoolTangent<float>(g, pool, 8));
     }
 
     private static bool Run<T>(Case c, double tol) where T : unmanaged
     {
         var g = new Conv2dGeometry(c.N, c.C, c.H, c.W, c.K, c.RS, c.RS, c.Stride, c.Stride, c.Pad, c.Pad);
         var pool = new Pool2dGeometry(c.N, c.K, g.OutH, g.OutW, c.Window, c.Window, 2, 2);
-        if (!Cpu.SupportsConvReluMaxPoolTangent<T>(g, pool, c.Tangents)) throw new InvalidOperationException($"{c}: not served");
+        if (!Cpu.SupportsConvActivationMaxPoolTangent<T>(g, pool, c.Tangents)) throw new InvalidOperationException($"{c}: not served");
         var rng = new Random(c.Seed);
         double[] Values(int count) => Enumerable.Range(0, count).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
         int e = c.Tangents;
@@ -66,10 +70,19 @@ public sealed class ConvPoolTangentTests
         var w = Values(g.WeightLength);
         var xdot = Values(e * g.InputLength);
         var wdot = Values(e * g.WeightLength);
-        var z = Values(g.OutputLength);
+        var bdot = Values(e * c.K);
+        var pre = Values(g.OutputLength);
+        // a: what the activation's derivative reads (ReLU: the pre-activation; tanh, σ: their outputs), rounded to T.
+        var a = GemmTests.ToDouble(GemmTests.Convert<T>(c.Activation switch
+        {
+            TangentActivation.Relu => pre,
+            TangentActivation.TanhFromOutput => pre.Select(Math.Tanh).ToArray(),
+            _ => pre.Select(v => 1 / (1 + Math.Exp(-v))).ToArray(),
+        }));
+        var activated = c.Activation == TangentActivation.Relu ? a.Select(v => Math.Max(v, 0)).ToArray() : a;
 
-        using var dz = Cpu.Upload(GemmTests.Convert<T>(z));
-        using var relu = Cpu.Upload(GemmTests.Convert<T>(z.Select(v => Math.Max(v, 0)).ToArray()));
+        using var dz = Cpu.Upload(GemmTests.Convert<T>(a));
+        using var relu = Cpu.Upload(GemmTests.Convert<T>(activated));
         using var pooled = Cpu.Allocate<T>(pool.OutputLength);
         using var argmax = Cpu.Allocate<int>(pool.OutputLength);
         Cpu.MaxPool2dForward<T>(pool, relu, pooled, argmax);
@@ -79,8 +92,10 @@ public sealed class ConvPoolTangentTests
         using var dw = Cpu.Upload(GemmTests.Convert<T>(w));
         using var dxdot = Cpu.Upload(GemmTests.Convert<T>(xdot));
         using var dwdot = Cpu.Upload(GemmTests.Convert<T>(wdot));
+        using var dbdot = Cpu.Upload(GemmTests.Convert<T>(bdot));
         using var t = Cpu.Upload(GemmTests.Convert<T>(Enumerable.Repeat(double.NaN, e * pool.OutputLength).ToArray()));
-        Cpu.ConvReluMaxPoolTangent<T>(g, pool, e, dx, dw, c.InputTangent ? dxdot.View : default, dwdot, dz, argmax, t);
+        Cpu.ConvActivationMaxPoolTangent<T>(g, pool, e, c.Activation, dx, dw, c.InputTangent ? dxdot.View : default, dwdot,
+            c.BiasTangent ? dbdot.View : default, dz, argmax, t);
         var got = GemmTests.ToDouble(t.ToArray());
 
         int pq = g.OutH * g.OutW, pp = pool.OutH * pool.OutW;
@@ -90,11 +105,18 @@ public sealed class ConvPoolTangentTests
                 for (int ch = 0; ch < c.K; ch++)
                     for (int p = 0; p < pp; p++)
                     {
-                        int a = arg[(n * c.K + ch) * pp + p];
+                        int pos = arg[(n * c.K + ch) * pp + p];
                         double want = 0, scale = 0;
-                        if (z[(n * c.K + ch) * pq + a] > 0)
+                        double av = a[(n * c.K + ch) * pq + pos];
+                        double slope = c.Activation switch
                         {
-                            int oh = a / g.OutW, ow = a % g.OutW;
+                            TangentActivation.Relu => av > 0 ? 1 : 0,
+                            TangentActivation.TanhFromOutput => 1 - av * av,
+                            _ => av * (1 - av),
+                        };
+                        if (slope != 0)
+                        {
+                            int oh = pos / g.OutW, ow = pos % g.OutW;
                             for (int ci = 0; ci < c.C; ci++)
                                 for (int r = 0; r < c.RS; r++)
                                     for (int s = 0; s < c.RS; s++)
@@ -107,6 +129,13 @@ public sealed class ConvPoolTangentTests
                                         want += term;
                                         scale += Math.Abs(x[xi] * wdot[k * g.WeightLength + wi]) + (c.InputTangent ? Math.Abs(xdot[k * g.InputLength + xi] * w[wi]) : 0);
                                     }
+                            if (c.BiasTangent)
+                            {
+                                want += bdot[k * c.K + ch];
+                                scale += Math.Abs(bdot[k * c.K + ch]);
+                            }
+                            want *= slope;
+                            scale *= Math.Abs(slope);
                         }
                         double v = got[((k * c.N + n) * c.K + ch) * pp + p];
                         if (scale == 0) Assert.True(v == 0, $"{c}: expected an exact 0 at tangent {k}, image {n}, channel {ch}, output {p}; got {v}");

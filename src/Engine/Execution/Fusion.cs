@@ -9,11 +9,11 @@ namespace Tangent.Engine.Execution;
 /// change no tape (tapes stay what the transformations made, so they can be transformed again); the plan compiles a
 /// pattern's last equation into the fused step and skips the others, whose results nothing else reads.
 /// <para>
-/// One pattern so far, the forward-mode tangent through convolution → ReLU → max pooling with E stacked tangents:
-/// <c>gather(relu_grad(z, conv(ẋ, w) + conv(x, ẇ)), argmax)</c> (or <c>conv(x, ẇ)</c> alone when the input has no
-/// tangent). Max pooling reads one position of each window, so the dense tangent convolutions compute mostly values
-/// that the gather drops; the fused kernel (<see cref="Backend.ConvReluMaxPoolTangent{T}"/>) computes only the kept
-/// ones.
+/// One pattern so far, the forward-mode tangent through convolution (+ bias) → activation → max pooling with E stacked
+/// tangents: <c>gather(f′(a) ⊙ (conv(ẋ, w) + conv(x, ẇ) + ḃ), argmax)</c> for f = ReLU, tanh or σ (the input and
+/// bias terms optional). Max pooling reads one position of each window, so the dense tangent convolutions mostly
+/// compute values that the gather drops; the fused kernel (<see cref="Backend.ConvActivationMaxPoolTangent{T}"/>)
+/// computes only the kept ones.
 /// </para>
 /// </summary>
 internal static class Fusion
@@ -46,37 +46,51 @@ internal static class Fusion
             var dense = eqs[root].Inputs[0];
             var argmax = eqs[root].Inputs[1];
             if (dense.Shape.Rank != 5 || argmax.Shape.Rank != 4) continue;
-            int reluEq = Private(dense);
-            if (reluEq < 0 || eqs[reluEq].Primitive is not DerivativeMul { Kind: DerivativeKind.Relu }) continue;
-            var z = eqs[reluEq].Inputs[0];
-            var sum = eqs[reluEq].Inputs[1];
-            if (z.Shape.Rank != 4 || sum.Shape != dense.Shape) continue;
-            int sumEq = Private(sum);
-            if (sumEq < 0) continue;
-
-            // The convolution terms: conv(x, ẇ) (image shared, weights stacked), optionally + conv(ẋ, w).
-            int weightConv = -1, inputConv = -1, addEq = -1;
-            if (IsConv(eqs[sumEq], out _)) weightConv = sumEq;
-            else if (eqs[sumEq].Primitive is Binary { Kind: BinaryKind.Add } && eqs[sumEq].Inputs[0].Shape == sum.Shape
-                     && eqs[sumEq].Inputs[1].Shape == sum.Shape)
+            int actEq = Private(dense);
+            if (actEq < 0 || eqs[actEq].Primitive is not DerivativeMul derivative) continue;
+            TangentActivation activation;
+            switch (derivative.Kind)
             {
-                addEq = sumEq;
-                foreach (var term in eqs[sumEq].Inputs)
-                {
-                    int t = Private(term);
-                    if (t < 0 || !IsConv(eqs[t], out _)) { weightConv = inputConv = -1; break; }
-                    bool imageStacked = eqs[t].Inputs[0].Shape.Rank == 5, weightStacked = eqs[t].Inputs[1].Shape.Rank == 5;
-                    if (!imageStacked && weightStacked && weightConv < 0) weightConv = t;
-                    else if (imageStacked && !weightStacked && inputConv < 0) inputConv = t;
-                }
-                if (inputConv < 0) continue;
+                case DerivativeKind.Relu: activation = TangentActivation.Relu; break;
+                case DerivativeKind.TanhFromOutput: activation = TangentActivation.TanhFromOutput; break;
+                case DerivativeKind.SigmoidFromOutput: activation = TangentActivation.SigmoidFromOutput; break;
+                default: continue;
             }
-            if (weightConv < 0) continue;
+            var a = eqs[actEq].Inputs[0];
+            var sum = eqs[actEq].Inputs[1];
+            if (a.Shape.Rank != 4 || sum.Shape != dense.Shape) continue;
+            int tangents = dense.Shape[0];
+            var biasShape = new Shape(tangents, 1, dense.Shape[2], 1, 1);
+
+            // Split the sum into its terms: private adds of full-shape values, whose leaves are the weight-tangent
+            // convolution conv(x, ẇ) (required), the input-tangent one conv(ẋ, w) and the bias tangent [E, 1, K, 1, 1].
+            var adds = new List<int>();
+            int weightConv = -1, inputConv = -1;
+            Var? bias = null;
+            bool ok = true;
+            var pending = new Stack<Var>();
+            pending.Push(sum);
+            while (ok && pending.Count > 0)
+            {
+                var v = pending.Pop();
+                int e = Private(v);
+                var eq = e >= 0 && v.Shape == sum.Shape ? eqs[e] : null;
+                if (eq?.Primitive is Binary { Kind: BinaryKind.Add } && adds.Count < 3)
+                {
+                    adds.Add(e);
+                    pending.Push(eq.Inputs[0]);
+                    pending.Push(eq.Inputs[1]);
+                }
+                else if (eq != null && IsConv(eq, out _) && eq.Inputs[0].Shape.Rank == 4 && eq.Inputs[1].Shape.Rank == 5 && weightConv < 0) weightConv = e;
+                else if (eq != null && IsConv(eq, out _) && eq.Inputs[0].Shape.Rank == 5 && eq.Inputs[1].Shape.Rank == 4 && inputConv < 0) inputConv = e;
+                else if (v.Shape == biasShape && bias == null && !ReferenceEquals(v, sum)) bias = v;
+                else ok = false;
+            }
+            if (!ok || weightConv < 0) continue;
             var wc = eqs[weightConv];
-            if (wc.Inputs[0].Shape.Rank != 4 || wc.Inputs[1].Shape.Rank != 5) continue;
             var conv = (Conv)wc.Primitive;
-            var (geometry, tangents, _, _) = conv.Resolve(wc.Inputs[0].Shape, wc.Inputs[1].Shape);
-            if (z.Shape != new Shape(geometry.N, geometry.K, geometry.OutH, geometry.OutW)) continue;
+            var (geometry, e2, _, _) = conv.Resolve(wc.Inputs[0].Shape, wc.Inputs[1].Shape);
+            if (e2 != tangents || a.Shape != new Shape(geometry.N, geometry.K, geometry.OutH, geometry.OutW)) continue;
             Var? xdot = null, w = null;
             if (inputConv >= 0)
             {
@@ -97,13 +111,16 @@ internal static class Fusion
             {
                 continue;
             }
-            if (!backend.SupportsConvReluMaxPoolTangent<T>(geometry, pool, tangents)) continue;
+            if (!backend.SupportsConvActivationMaxPoolTangent<T>(geometry, pool, tangents)) continue;
 
-            var prim = new ConvReluMaxPoolTangent(conv.Window, gather.Window, gather.H, gather.W, xdot != null);
-            Var[] inputs = xdot == null ? [wc.Inputs[0], wc.Inputs[1], z, argmax] : [wc.Inputs[0], wc.Inputs[1], z, argmax, xdot, w!];
-            var fused = new Equation(prim, inputs, eqs[root].Outputs, eqs[root].Scope);
-            int[] skipped = addEq < 0 ? [weightConv, reluEq] : [weightConv, inputConv, addEq, reluEq];
-            result.Add(new Match(root, fused, skipped));
+            var prim = new ConvActivationMaxPoolTangent(conv.Window, gather.Window, gather.H, gather.W, activation, xdot != null, bias != null);
+            var inputs = new List<Var> { wc.Inputs[0], wc.Inputs[1], a, argmax };
+            if (xdot != null) inputs.AddRange([xdot, w!]);
+            if (bias != null) inputs.Add(bias);
+            var fused = new Equation(prim, inputs.ToArray(), eqs[root].Outputs, eqs[root].Scope);
+            var skipped = new List<int>(adds) { weightConv, actEq };
+            if (inputConv >= 0) skipped.Add(inputConv);
+            result.Add(new Match(root, fused, skipped.ToArray()));
         }
         return result;
     }
@@ -116,18 +133,25 @@ internal static class Fusion
 }
 
 /// <summary>
-/// The fused tangent of <see cref="Fusion"/>: inputs x, ẇ [E, K, C, R, S], z (pre-activation), argmax, then — when
-/// the input has a tangent — ẋ [E, N, C, H, W] and w; output the pooled tangent [E, N, K, PH, PW]. It exists only
-/// inside plans (made by <see cref="Fusion.Find{T}"/>), so it has no differentiation rules.
+/// The fused tangent of <see cref="Fusion"/>: inputs x, ẇ [E, K, C, R, S], a (what the activation derivative reads),
+/// argmax, then — when the input has a tangent — ẋ [E, N, C, H, W] and w, then — when the bias has one — ḃ
+/// [E, 1, K, 1, 1]; output the pooled tangent [E, N, K, PH, PW]. It exists only inside plans (made by
+/// <see cref="Fusion.Find{T}"/>), so it has no differentiation rules.
 /// </summary>
-internal sealed record ConvReluMaxPoolTangent(ConvWindow Window, PoolWindow Pool, int H, int W, bool InputTangent) : Primitive
+internal sealed record ConvActivationMaxPoolTangent(ConvWindow Window, PoolWindow Pool, int H, int W, TangentActivation Activation,
+    bool InputTangent, bool BiasTangent) : Primitive
 {
     /// <inheritdoc />
-    public override string Name => "conv_relu_max_pool_tangent";
+    public override string Name => Activation switch
+    {
+        TangentActivation.Relu => "conv_relu_max_pool_tangent",
+        TangentActivation.TanhFromOutput => "conv_tanh_max_pool_tangent",
+        _ => "conv_sigmoid_max_pool_tangent",
+    };
 
     /// <inheritdoc />
     public override OutputSpec[] Infer(IReadOnlyList<Var> inputs) =>
-        throw new InvalidOperationException("conv_relu_max_pool_tangent is made by plans only, not traced.");
+        throw new InvalidOperationException($"{Name} is made by plans only, not traced.");
 
     /// <inheritdoc />
     public override Step Compile<T>(StepContext<T> c)
@@ -135,46 +159,52 @@ internal sealed record ConvReluMaxPoolTangent(ConvWindow Window, PoolWindow Pool
         var conv = new Conv(ConvProduct.Forward, Window);
         var (g, e, _, _) = conv.Resolve(c.InShape(0), c.InShape(1));
         var (pool, _) = MaxPoolGather.Resolve(Pool, H, W, new Shape(e, g.N, g.K, g.OutH, g.OutW), c.InShape(3));
-        return new ConvReluMaxPoolTangentStep<T>(c, g, pool, e, InputTangent);
+        return new ConvActivationMaxPoolTangentStep<T>(c, g, pool, e, Activation, InputTangent, BiasTangent);
     }
 
     /// <inheritdoc />
     public override Var?[] Jvp(Var[] primals, Var[] results, Var?[] tangents) =>
-        throw new InvalidOperationException("conv_relu_max_pool_tangent exists only inside plans; transform the unfused tape.");
+        throw new InvalidOperationException($"{Name} exists only inside plans; transform the unfused tape.");
 
     /// <inheritdoc />
     public override Var?[] Vjp(Var[] primals, Var[] results, Var?[] cotangents) =>
-        throw new InvalidOperationException("conv_relu_max_pool_tangent exists only inside plans; transform the unfused tape.");
+        throw new InvalidOperationException($"{Name} exists only inside plans; transform the unfused tape.");
 }
 
-internal sealed class ConvReluMaxPoolTangentStep<T> : Step where T : unmanaged
+internal sealed class ConvActivationMaxPoolTangentStep<T> : Step where T : unmanaged
 {
     private readonly Backend _be;
     private readonly Conv2dGeometry _g;
     private readonly Pool2dGeometry _pool;
     private readonly int _e;
-    private readonly Slot<T> _x, _wdot, _z, _out;
-    private readonly Slot<T>? _xdot, _w;
+    private readonly TangentActivation _activation;
+    private readonly Slot<T> _x, _wdot, _a, _out;
+    private readonly Slot<T>? _xdot, _w, _bdot;
     private readonly Slot<int> _arg;
 
-    public ConvReluMaxPoolTangentStep(StepContext<T> c, Conv2dGeometry g, Pool2dGeometry pool, int e, bool inputTangent)
+    public ConvActivationMaxPoolTangentStep(StepContext<T> c, Conv2dGeometry g, Pool2dGeometry pool, int e, TangentActivation activation,
+        bool inputTangent, bool biasTangent)
     {
         _be = c.Backend;
         _g = g;
         _pool = pool;
         _e = e;
+        _activation = activation;
         _x = c.In(0);
         _wdot = c.In(1);
-        _z = c.In(2);
+        _a = c.In(2);
         _arg = c.IndexIn(3);
+        int next = 4;
         if (inputTangent)
         {
-            _xdot = c.In(4);
-            _w = c.In(5);
+            _xdot = c.In(next++);
+            _w = c.In(next++);
         }
+        if (biasTangent) _bdot = c.In(next);
         _out = c.Out(0);
     }
 
     public override void Run() =>
-        _be.ConvReluMaxPoolTangent(_g, _pool, _e, _x.View, _w?.View ?? default, _xdot?.View ?? default, _wdot.View, _z.View, _arg.View, _out.View);
+        _be.ConvActivationMaxPoolTangent(_g, _pool, _e, _activation, _x.View, _w?.View ?? default, _xdot?.View ?? default, _wdot.View,
+            _bdot?.View ?? default, _a.View, _arg.View, _out.View);
 }

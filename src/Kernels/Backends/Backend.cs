@@ -74,21 +74,24 @@ public abstract partial class Backend : IDisposable
     // ---------------------------------------------------------------- fused tangent
 
     /// <summary>
-    /// Whether this backend has a kernel for <see cref="ConvReluMaxPoolTangent{T}"/> that pays off for this case (a plan
-    /// asks once, when it compiles, and otherwise runs the separate products). Default: no.
+    /// Whether this backend has a kernel for <see cref="ConvActivationMaxPoolTangent{T}"/> that pays off for this case
+    /// (a plan asks once, when it compiles, and otherwise runs the separate products). Default: no.
     /// </summary>
-    public virtual bool SupportsConvReluMaxPoolTangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int tangents) where T : unmanaged => false;
+    public virtual bool SupportsConvActivationMaxPoolTangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int tangents) where T : unmanaged => false;
 
     /// <summary>
-    /// The forward-mode tangent of maxpool(relu(conv(x, w))) for E = <paramref name="tangents"/> tangents, only where
-    /// max pooling reads: t[E, N, K, PH, PW] = [z &gt; 0]·(conv(ẋ_e, w) + conv(x, ẇ_e)) at a = argmax[N, K, PH, PW]
-    /// (z[N, K, OH, OW] the pre-activation, argmax indexing its OH×OW planes). <paramref name="xdot"/>
-    /// [E, N, C, H, W] may be a null view (an input without tangent; then <paramref name="w"/> is not read);
-    /// <paramref name="wdot"/> is [E, K, C, R, S]. Only where <see cref="SupportsConvReluMaxPoolTangent{T}"/> said yes.
+    /// The forward-mode tangent of maxpool(f(conv(x, w) + b)) for E = <paramref name="tangents"/> tangents, only where max
+    /// pooling reads: t[E, N, K, PH, PW] = f′·(conv(ẋ_e, w) + conv(x, ẇ_e) + ḃ_e) at position a = argmax[N, K, PH, PW]
+    /// of each OH×OW plane, with f′ from <paramref name="activation"/> evaluated on <paramref name="a"/> [N, K, OH, OW]
+    /// (the pre-activation for ReLU, the activation's output for tanh and sigmoid). <paramref name="xdot"/>
+    /// [E, N, C, H, W] may be a null view (an input without tangent; then <paramref name="w"/> is not read), as may
+    /// <paramref name="bdot"/> [E, K]; <paramref name="wdot"/> is [E, K, C, R, S]. Only where
+    /// <see cref="SupportsConvActivationMaxPoolTangent{T}"/> said yes.
     /// </summary>
-    public virtual void ConvReluMaxPoolTangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int tangents, BufferView<T> x,
-        BufferView<T> w, BufferView<T> xdot, BufferView<T> wdot, BufferView<T> z, BufferView<int> argmax, BufferView<T> t) where T : unmanaged
-        => throw new NotSupportedException($"{Info.Name} has no fused conv-relu-maxpool tangent kernel (ask SupportsConvReluMaxPoolTangent first).");
+    public virtual void ConvActivationMaxPoolTangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int tangents, TangentActivation activation,
+        BufferView<T> x, BufferView<T> w, BufferView<T> xdot, BufferView<T> wdot, BufferView<T> bdot, BufferView<T> a, BufferView<int> argmax,
+        BufferView<T> t) where T : unmanaged
+        => throw new NotSupportedException($"{Info.Name} has no fused conv-activation-maxpool tangent kernel (ask SupportsConvActivationMaxPoolTangent first).");
 
     // ---------------------------------------------------------------- pooling
 

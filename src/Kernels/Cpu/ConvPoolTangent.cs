@@ -6,14 +6,14 @@ using Tangent.Kernels.Backends;
 namespace Tangent.Kernels.Cpu;
 
 /// <summary>
-/// The forward-mode tangent of max-pool(relu(conv(x, w))) for E tangents at once, evaluated only where max pooling
-/// reads: t[e, n, k, i, j] = [z[n, k, a] &gt; 0] · (conv(ẋ_e, w) + conv(x, ẇ_e))[n, k, a] with a = argmax[n, k, i, j].
+/// The forward-mode tangent of max-pool(f(conv(x, w) + b)) for E tangents at once, evaluated only where max pooling
+/// reads: t[e, n, k, i, j] = f′(a[n, k, p])·(conv(ẋ_e, w) + conv(x, ẇ_e) + ḃ_e)[n, k, p] with p = argmax[n, k, i, j].
 /// The dense route computes both convolutions at every output position and then throws away all but one position of
 /// each pooling window (3 of 4 for 2×2 pooling, more where pooling drops a border row); this computes each kept
 /// output as one dot product over the C·R·S taps, for all E tangents in one vector: the tangents are first copied to
 /// an E-innermost layout (ẋ as [N, C, H+2ph, W+2pw, Ê] with zero borders, ẇ as [K, C·R·S, Ê], Ê = E rounded up to
-/// the vector width), so each tap costs one vector load and one FMA per operand. Outputs whose ReLU is inactive are
-/// skipped outright.
+/// the vector width), so each tap costs one vector load and one FMA per operand. Outputs with f′ = 0 (an inactive
+/// ReLU) are skipped outright.
 /// </summary>
 internal static unsafe class ConvPoolTangent
 {
@@ -25,8 +25,8 @@ internal static unsafe class ConvPoolTangent
         => Vector256.IsHardwareAccelerated && tangents >= Vector256<F>.Count / 2;
 
     /// <summary>Runs the fused tangent; <paramref name="xdot"/> (and then <paramref name="w"/>) may be null.</summary>
-    public static void Run<F>(in Conv2dGeometry g, in Pool2dGeometry pool, int tangents, F* x, F* w, F* xdot, F* wdot,
-        F* z, int* argmax, F* t) where F : unmanaged, INumber<F>
+    public static void Run<F>(in Conv2dGeometry g, in Pool2dGeometry pool, int tangents, TangentActivation activation, F* x, F* w,
+        F* xdot, F* wdot, F* bdot, F* z, int* argmax, F* t) where F : unmanaged, INumber<F>
     {
         int v = Vector256<F>.Count;
         int lanes = (tangents + v - 1) / v * v;
@@ -49,7 +49,8 @@ internal static unsafe class ConvPoolTangent
 
         var body = new Body<F>
         {
-            G = g, Pool = pool, Tangents = tangents, Lanes = lanes, Xp = xp, W = w, XdT = xdT, WdT = wdT, Z = z, Argmax = argmax, T = t,
+            G = g, Pool = pool, Tangents = tangents, Lanes = lanes, Activation = activation, Xp = xp, W = w, XdT = xdT, WdT = wdT, Bdot = bdot,
+            Z = z, Argmax = argmax, T = t,
         };
         int items = g.N * g.K;
         double work = 2.0 * items * pool.OutH * pool.OutW * taps * lanes * (xdT == null ? 1 : 2);
@@ -121,7 +122,8 @@ internal static unsafe class ConvPoolTangent
         public Conv2dGeometry G;
         public Pool2dGeometry Pool;
         public int Tangents, Lanes, Tasks;
-        public F* Xp, W, XdT, WdT, Z, T;
+        public TangentActivation Activation;
+        public F* Xp, W, XdT, WdT, Bdot, Z, T;
         public int* Argmax;
 
         public readonly void Run(int task) => Range((int)((long)G.N * G.K * task / Tasks), (int)((long)G.N * G.K * (task + 1) / Tasks));
@@ -143,6 +145,7 @@ internal static unsafe class ConvPoolTangent
                     }
             int* active = stackalloc int[pooled];
             int* origin = stackalloc int[pooled];
+            F* factor = stackalloc F[pooled];
             // Padded-image offset of the receptive field of each conv output position (no division per output).
             int* field = stackalloc int[plane];
             for (int oh = 0, a = 0; oh < G.OutH; oh++)
@@ -160,9 +163,17 @@ internal static unsafe class ConvPoolTangent
                 for (int p = 0; p < pooled; p++)
                 {
                     int a = arg[p];
-                    if (zPlane[a] > F.Zero)
+                    F v = zPlane[a];
+                    F f = Activation switch
+                    {
+                        TangentActivation.Relu => v > F.Zero ? F.One : F.Zero,
+                        TangentActivation.TanhFromOutput => F.One - v * v,
+                        _ => v * (F.One - v),
+                    };
+                    if (f != F.Zero)
                     {
                         active[count] = p;
+                        factor[count] = f;
                         origin[count++] = field[a];
                     }
                     else
@@ -185,7 +196,12 @@ internal static unsafe class ConvPoolTangent
                     for (int q = 0; q < nb; q++)
                     {
                         int p = active[b0 + q];
-                        for (int e = 0; e < Tangents; e++) tOut[e * tangentStride + p] = acc[q * Lanes + e];
+                        F f = factor[b0 + q];
+                        F* aq = acc + q * Lanes;
+                        if (Bdot == null)
+                            for (int e = 0; e < Tangents; e++) tOut[e * tangentStride + p] = f * aq[e];
+                        else
+                            for (int e = 0; e < Tangents; e++) tOut[e * tangentStride + p] = f * (aq[e] + Bdot[(long)e * G.K + k]);
                     }
                 }
             }
