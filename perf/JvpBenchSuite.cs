@@ -19,7 +19,7 @@ public sealed class JvpBenchSuite : IBenchSuite
     public string Name => "jvp";
 
     /// <inheritdoc />
-    public string Description => "autodiff: forward / JVP / forward+VJP / K=8 JVP / SGD step of the FMNIST CNN and an MLP (float32, cpu)";
+    public string Description => "autodiff: forward / JVP / forward+VJP / K=8 JVP / SGD step of the FMNIST CNN, an MLP and LeNet (float32, cpu)";
 
     private static readonly Dictionary<string, double> Libtorch = new()
     {
