@@ -10,8 +10,9 @@ namespace Tangent.Perf;
 /// <summary>
 /// Forward, JVP (one tangent w.r.t. all parameters), forward+VJP (a training gradient), K=8 batched JVP and an SGD
 /// step on planned tapes, float32 on the cpu backend: the FashionMNIST CNN of METHODS.md (140,594 parameters) at
-/// batch 10 and 128, an MLP 784-256-256-10 at batch 128, and VIKING's LeNet at batch 32. Each record carries its ratio to the forward time of the
-/// same network and its ratio to libtorch CPU on this machine (PERF.md, 2 threads, medians).
+/// batch 10 and 128, an MLP 784-256-256-10 at batch 128, and VIKING's LeNet at batch 32. Each record carries its
+/// ratio to the forward time of the same network and its ratio to libtorch CPU on this machine (PERF.md, 2 threads,
+/// medians).
 /// </summary>
 public sealed class JvpBenchSuite : IBenchSuite
 {
@@ -113,7 +114,7 @@ public sealed class JvpBenchSuite : IBenchSuite
                 Extras($"{prefix}/jvp-x8-single", fwd, null, ratios[4]));
             yield return eight;
             var k8 = ctx.Measure($"{prefix}/jvp-k8", shape + " K=8", jvp8.Run, (1 + 2 * 8) * fwdFlops, Extras($"{prefix}/jvp-k8", fwd, eight, ratios[3]));
-            yield return k8 with { Extra = new Dictionary<string, double>(k8.Extra) { ["speedup_interleaved"] = ratios[4] / ratios[3] } };
+            yield return k8 with { Extra = new Dictionary<string, double>(k8.Extra!) { ["speedup_interleaved"] = ratios[4] / ratios[3] } };
         }
         if (withSgd)
         {
@@ -227,31 +228,7 @@ public sealed class JvpBenchSuite : IBenchSuite
         2.0 * b * (6 * 24 * 24 * 25 + 16 * 8 * 8 * 150 + 256 * 120 + 120 * 84 + 84 * 10);
 
     /// <summary>VIKING's LeNet (tanh; 5×5 valid convolutions with bias, 2×2 max pooling), 44,426 parameters.</summary>
-    public static (Tape, int, int) LeNet(int batch)
-    {
-        var layout = new ParameterLayout()
-            .Add("conv1.weight", new Shape(6, 1, 5, 5)).Add("conv1.bias", new Shape(6))
-            .Add("conv2.weight", new Shape(16, 6, 5, 5)).Add("conv2.bias", new Shape(16))
-            .Add("fc1.weight", new Shape(120, 256)).Add("fc1.bias", new Shape(120))
-            .Add("fc2.weight", new Shape(84, 120)).Add("fc2.bias", new Shape(84))
-            .Add("fc3.weight", new Shape(10, 84)).Add("fc3.bias", new Shape(10));
-        var tape = Tape.Trace(t =>
-        {
-            var p = t.Parameters(layout);
-            var x = t.Input("x", new Shape(batch, 1, 28, 28));
-            var y = t.Input("y", new Shape(batch), DType.Int32);
-            var h = x;
-            foreach (var name in new[] { "conv1", "conv2" })
-                using (t.Scope(name)) h = Fn.MaxPool2d(Fn.Tanh(Fn.Conv2d(h, p[name + ".weight"], p[name + ".bias"])), 2);
-            h = Fn.Flatten(h);
-            using (t.Scope("fc1")) h = Fn.Tanh(Fn.Linear(h, p["fc1.weight"], p["fc1.bias"]));
-            using (t.Scope("fc2")) h = Fn.Tanh(Fn.Linear(h, p["fc2.weight"], p["fc2.bias"]));
-            using (t.Scope("fc3")) h = Fn.Linear(h, p["fc3.weight"], p["fc3.bias"]);
-            t.Output("logits", h);
-            t.Output("mean_loss", Fn.Mean(Fn.SoftmaxCrossEntropy(h, y)));
-        });
-        return (tape, 784, 10);
-    }
+    public static (Tape, int, int) LeNet(int batch) => (ProjectionBenchSuite.LeNet(batch, withLogits: true).Tape, 784, 10);
 }
 
 /// <summary>

@@ -122,9 +122,10 @@ public sealed class ProjectionBenchSuite : IBenchSuite
 
     /// <summary>
     /// LeNet of METHODS.md: tanh; Conv 6@5×5 valid, MaxPool 2, Conv 16@5×5, MaxPool 2, Dense 120, Dense 84, Dense 10,
-    /// on 28×28×1 inputs; output "loss" is the per-example softmax cross-entropy ([B]), "logits" the outputs.
+    /// on 28×28×1 inputs; output "loss" is the per-example softmax cross-entropy ([B]); with
+    /// <paramref name="withLogits"/> also "logits" and "mean_loss" (for the autodiff suite).
     /// </summary>
-    public static (Tape Tape, ParameterLayout Layout) LeNet(int batch)
+    public static (Tape Tape, ParameterLayout Layout) LeNet(int batch, bool withLogits = false)
     {
         var layout = new ParameterLayout()
             .Add("conv1.weight", new Shape(6, 1, 5, 5)).Add("conv1.bias", new Shape(6))
@@ -143,7 +144,13 @@ public sealed class ProjectionBenchSuite : IBenchSuite
             using (t.Scope("fc1")) h = Fn.Tanh(Fn.Linear(Fn.Flatten(h), p["fc1.weight"], p["fc1.bias"]));
             using (t.Scope("fc2")) h = Fn.Tanh(Fn.Linear(h, p["fc2.weight"], p["fc2.bias"]));
             using (t.Scope("fc3")) h = Fn.Linear(h, p["fc3.weight"], p["fc3.bias"]);
-            t.Output("loss", Fn.SoftmaxCrossEntropy(h, y));
+            var loss = Fn.SoftmaxCrossEntropy(h, y);
+            t.Output("loss", loss);
+            if (withLogits)
+            {
+                t.Output("logits", h);
+                t.Output("mean_loss", Fn.Mean(loss));
+            }
         });
         return (tape, layout);
     }

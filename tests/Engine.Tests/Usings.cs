@@ -1,1 +1,2 @@
 global using Tangent.Engine.Primitives;
+global using Tangent.Tests.Shared;

@@ -1,4 +1,3 @@
-using Allocations = Tangent.Engine.Tests.Support.Allocations;
 using FsCheck;
 using FsCheck.Fluent;
 using MathNet.Numerics.LinearAlgebra;

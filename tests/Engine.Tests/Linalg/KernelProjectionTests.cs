@@ -1,4 +1,3 @@
-using Allocations = Tangent.Engine.Tests.Support.Allocations;
 using MathNet.Numerics.LinearAlgebra;
 using Tangent.Engine.Linalg;
 using Tangent.Kernels.Backends;

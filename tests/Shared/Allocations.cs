@@ -1,4 +1,4 @@
-namespace Tangent.Models.Tests.Support;
+namespace Tangent.Tests.Shared;
 
 /// <summary>Measures managed allocation of steady-state work on the calling thread.</summary>
 internal static class Allocations
