@@ -81,9 +81,9 @@ public abstract partial class Backend : IDisposable
 
     /// <summary>
     /// The forward-mode tangent of maxpool(f(conv(x, w) + b)) for E = <paramref name="tangents"/> tangents, only where max
-    /// pooling reads: t[E, N, K, PH, PW] = f′·(conv(ẋ_e, w) + conv(x, ẇ_e) + ḃ_e) at position a = argmax[N, K, PH, PW]
+    /// pooling reads: t[E, N, K, PH, PW] = f′·(conv(ẋ_e, w) + conv(x, ẇ_e) + ḃ_e) at position p = argmax[N, K, PH, PW]
     /// of each OH×OW plane, with f′ from <paramref name="activation"/> evaluated on <paramref name="a"/> [N, K, OH, OW]
-    /// (the pre-activation for ReLU, the activation's output for tanh and sigmoid). <paramref name="xdot"/>
+    /// at p (the pre-activation for ReLU, the activation's output for tanh and sigmoid). <paramref name="xdot"/>
     /// [E, N, C, H, W] may be a null view (an input without tangent; then <paramref name="w"/> is not read), as may
     /// <paramref name="bdot"/> [E, K]; <paramref name="wdot"/> is [E, K, C, R, S]. Only where
     /// <see cref="SupportsConvActivationMaxPoolTangent{T}"/> said yes.
