@@ -28,7 +28,7 @@ public sealed class ProjectionBenchSuite : IBenchSuite
     public string Name => "projection";
 
     /// <inheritdoc />
-    public string Description => "kernel projection: 10-step reorthogonalised CG on LeNet's loss Jacobian at batch 32 (float32, cpu)";
+    public string Description => "kernel projection: 10-step reorthogonalised CG on LeNet's loss Jacobian at batch 32, one and 8 vectors (float32, cpu)";
 
     /// <inheritdoc />
     public IReadOnlyList<BenchRecord> Run(BenchContext context)
@@ -81,13 +81,25 @@ public sealed class ProjectionBenchSuite : IBenchSuite
         int it10 = cg10.Project(j, eps.View, result.View).Iterations;
         j.Invalidate();
         int it32 = cg32.Project(j, eps.View, result.View).Iterations;
+        // Eight vectors at once (VIKING's alternating projections over many vectors): one ProjectMany, whose JJᵀ
+        // products are 8-tangent tapes, against eight single projections.
+        const int many = 8;
+        j.Prepare(many);
+        using var cgMany = new KernelProjection<float>(be, batch, p, many, new KernelProjectionOptions(Steps: 10));
+        using var epsMany = be.Allocate<float>(many * p);
+        be.RandomNormal(epsMany.View, 13, 0, 0);
+        using var resultMany = be.Allocate<float>(many * p);
+        using var lambdaMany = be.Allocate<float>(many * batch);
+        using var rowsMany = be.Allocate<float>(many * batch);
+        be.Fill(lambdaMany.View, 1f);
         if (Environment.GetEnvironmentVariable("TANGENT_PROFILE") == "1")
-        {
-            var steps = j.ProfileOuterGram(lambda.View, rows.View);
-            context.Log.WriteLine($"JJᵀ tape: {steps.Count} steps, {steps.Sum(s => s.Milliseconds):F3} ms in all; the slowest:");
-            foreach (var s in steps.OrderByDescending(s => s.Milliseconds).Take(20))
-                context.Log.WriteLine($"  {s.Milliseconds,8:F3} ms  {s.Primitive,-16} {s.Scope,-6} {s.Shapes}");
-        }
+            foreach (int count in new[] { 1, many })
+            {
+                var steps = j.ProfileOuterGram(count == 1 ? lambda.View : lambdaMany.View, count == 1 ? rows.View : rowsMany.View, count);
+                context.Log.WriteLine($"JJᵀ tape for {count} vector(s): {steps.Count} steps, {steps.Sum(s => s.Milliseconds):F3} ms in all; the slowest:");
+                foreach (var s in steps.OrderByDescending(s => s.Milliseconds).Take(12))
+                    context.Log.WriteLine($"  {s.Milliseconds,8:F3} ms  {s.Primitive,-28} {s.Scope,-6} {s.Shapes}");
+            }
 
         var records = new List<BenchRecord>();
         var fwd = context.Measure("lenet/b32/forward", shape, forward.Run);
@@ -114,6 +126,24 @@ public sealed class ProjectionBenchSuite : IBenchSuite
         e32["residual"] = r32;
         e32["iterations"] = it32;
         records.Add(WithEquivalents(context.Measure("lenet/b32/cg32", shape, () => { j.Invalidate(); cg32.Project(j, eps.View, result.View); }, extra: e32)));
+        var single8 = context.Measure($"lenet/b32/cg10-x{many}-single", shape, () =>
+        {
+            for (int i = 0; i < many; i++)
+            {
+                j.Invalidate();
+                cg10.Project(j, epsMany.View.Slice(i * p, p), resultMany.View.Slice(i * p, p));
+            }
+        }, extra: Extras());
+        records.Add(WithEquivalents(single8));
+        var eMany = Extras();
+        eMany["separate_ms"] = single8.MedianMs;
+        var projMany = context.Measure($"lenet/b32/cg10-x{many}", shape + $" {many} vectors", () =>
+        {
+            j.Invalidate();
+            cgMany.ProjectMany(j, epsMany.View, resultMany.View, many);
+        }, extra: eMany);
+        records.Add(WithEquivalents(projMany));
+        context.Log.WriteLine($"{many} projections at once: {projMany.MedianMs:F3} ms vs {single8.MedianMs:F3} ms one by one ({single8.MedianMs / projMany.MedianMs:F2}×)");
         context.Log.WriteLine($"cg10: {cg.MedianMs / fwd.MedianMs:F1} forward equivalents, residual ‖JPε‖/‖Jε‖ = {r10:E2} (32 steps: {r32:E2}); CG iterations taken {it10} and {it32}; libtorch {LibtorchCg10Ms} ms");
         return records;
     }
