@@ -78,6 +78,39 @@ public sealed class FusionTests
         }
     }
 
+    /// <summary>
+    /// The reverse sweep of the K-tangent JVP with respect to its tangents (the Jᵀ half of a many-vector JJᵀ): the fused
+    /// cotangent steps give the unfused plan's parameter cotangents.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Trunks))]
+    public void Fused_cotangents_of_the_k_tangent_jvp_equal_the_unfused_plan(int batch, int c0, int size, int pad, int stride, int window, int activation, bool bias)
+    {
+        var rng = new Random(batch * 31 + size);
+        var tape = Trunk(batch, c0, size, [4, 5], pad, stride, window, activation, bias);
+        var x = Inputs.Random(tape, rng, 3);
+        foreach (int k in new[] { 4, 8 })
+        {
+            var transpose = tape.Jvp(k, "theta").Vjp(["theta:tangent"], ["logits:tangent"], keepPrimal: false);
+            var inputs = x.With("logits:tangent:cotangent", Inputs.Vec(rng, k * 3 * batch));
+            foreach (var g in transpose.Inputs)
+                if (!inputs.Floats.ContainsKey(g.Name) && g.DType == DType.Float) inputs = inputs.With(g.Name, Inputs.Vec(rng, g.TotalLength));
+            var fused = new Runner(TestBackends.Cpu);
+            var plain = new Runner(TestBackends.Cpu, fuse: false);
+            var a = fused.Run(transpose, inputs);
+            var b = plain.Run(transpose, inputs);
+            Assert.Equal(2, fused.PlanOf<double>(transpose).FusedSteps);
+            foreach (var (name, want) in b)
+            {
+                double err = Check.RelErr(a[name], want);
+                Assert.True(err <= 1e-12, $"K={k} {name}: fused vs unfused relative difference {err:E2}");
+            }
+            var a32 = new Runner(TestBackends.Cpu).Run<float>(transpose, inputs)["theta:tangent:cotangent"];
+            double err32 = Check.RelErr(a32, b["theta:tangent:cotangent"]);
+            Assert.True(err32 <= 1e-5, $"K={k} float32 fused vs float64 unfused: {err32:E2}");
+        }
+    }
+
     [Fact]
     public void Fused_k_tangents_equal_single_jvps_which_match_finite_differences()
     {

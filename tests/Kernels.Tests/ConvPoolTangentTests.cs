@@ -58,6 +58,106 @@ public sealed class ConvPoolTangentTests
         Assert.False(TestBackends.IlgpuCpu.SupportsConvActivationMaxPoolTangent<float>(g, pool, 8));
     }
 
+    [Fact]
+    public void Cotangent_float32_matches_the_definition() =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(40), Prop.ForAll(Cases(4).ToArbitrary(), c => RunCotangent<float>(c, 1e-5)));
+
+    [Fact]
+    public void Cotangent_float64_matches_the_definition() =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(25), Prop.ForAll(Cases(2).ToArbitrary(), c => RunCotangent<double>(c, 1e-12)));
+
+    /// <summary>
+    /// The reverse sweep: g = f′(a)·c̄ placed at the argmax positions, then dW = Σ g·patch(x), dx = convᵀ(g, W),
+    /// db = Σ g, per cotangent set (InputTangent/BiasTangent of the case select whether dx/db are asked for).
+    /// </summary>
+    private static bool RunCotangent<T>(Case c, double tol) where T : unmanaged
+    {
+        var g = new Conv2dGeometry(c.N, c.C, c.H, c.W, c.K, c.RS, c.RS, c.Stride, c.Stride, c.Pad, c.Pad);
+        var pool = new Pool2dGeometry(c.N, c.K, g.OutH, g.OutW, c.Window, c.Window, 2, 2);
+        if (!Cpu.SupportsConvActivationMaxPoolCotangent<T>(g, pool, c.Tangents)) throw new InvalidOperationException($"{c}: not served");
+        var rng = new Random(c.Seed);
+        double[] Values(int count) => Enumerable.Range(0, count).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        int e = c.Tangents, pq = g.OutH * g.OutW, pp = pool.OutH * pool.OutW;
+        var x = Values(g.InputLength);
+        var w = Values(g.WeightLength);
+        var ct = Values(e * pool.OutputLength);
+        var pre = Values(g.OutputLength);
+        var a = GemmTests.ToDouble(GemmTests.Convert<T>(c.Activation switch
+        {
+            TangentActivation.Relu => pre,
+            TangentActivation.TanhFromOutput => pre.Select(Math.Tanh).ToArray(),
+            _ => pre.Select(v => 1 / (1 + Math.Exp(-v))).ToArray(),
+        }));
+        var activated = c.Activation == TangentActivation.Relu ? a.Select(v => Math.Max(v, 0)).ToArray() : a;
+        using var da = Cpu.Upload(GemmTests.Convert<T>(a));
+        using var act = Cpu.Upload(GemmTests.Convert<T>(activated));
+        using var pooled = Cpu.Allocate<T>(pool.OutputLength);
+        using var argmax = Cpu.Allocate<int>(pool.OutputLength);
+        Cpu.MaxPool2dForward<T>(pool, act, pooled, argmax);
+        var arg = argmax.ToArray();
+        using var dx = Cpu.Upload(GemmTests.Convert<T>(x));
+        using var dw = Cpu.Upload(GemmTests.Convert<T>(w));
+        using var dct = Cpu.Upload(GemmTests.Convert<T>(ct));
+        using var gw = Cpu.Upload(GemmTests.Convert<T>(Enumerable.Repeat(double.NaN, e * g.WeightLength).ToArray()));
+        using var gx = Cpu.Upload(GemmTests.Convert<T>(Enumerable.Repeat(double.NaN, e * g.InputLength).ToArray()));
+        using var gb = Cpu.Upload(GemmTests.Convert<T>(Enumerable.Repeat(double.NaN, e * c.K).ToArray()));
+        Cpu.ConvActivationMaxPoolCotangent<T>(g, pool, e, c.Activation, dct, argmax, da, dx, dw, gw,
+            c.InputTangent ? gx.View : default, c.BiasTangent ? gb.View : default);
+
+        var wantW = new double[e * g.WeightLength];
+        var scaleW = new double[wantW.Length];
+        var wantX = new double[e * g.InputLength];
+        var scaleX = new double[wantX.Length];
+        var wantB = new double[e * c.K];
+        var scaleB = new double[wantB.Length];
+        for (int k = 0; k < e; k++)
+            for (int n = 0; n < c.N; n++)
+                for (int ch = 0; ch < c.K; ch++)
+                    for (int p = 0; p < pp; p++)
+                    {
+                        int pos = arg[(n * c.K + ch) * pp + p];
+                        double av = a[(n * c.K + ch) * pq + pos];
+                        double slope = c.Activation switch
+                        {
+                            TangentActivation.Relu => av > 0 ? 1 : 0,
+                            TangentActivation.TanhFromOutput => 1 - av * av,
+                            _ => av * (1 - av),
+                        };
+                        double gv = slope * ct[((k * c.N + n) * c.K + ch) * pp + p];
+                        wantB[k * c.K + ch] += gv;
+                        scaleB[k * c.K + ch] += Math.Abs(gv);
+                        int oh = pos / g.OutW, ow = pos % g.OutW;
+                        for (int ci = 0; ci < c.C; ci++)
+                            for (int r = 0; r < c.RS; r++)
+                                for (int s = 0; s < c.RS; s++)
+                                {
+                                    int ih = oh * c.Stride - c.Pad + r, iw = ow * c.Stride - c.Pad + s;
+                                    if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W) continue;
+                                    int xi = ((n * c.C + ci) * c.H + ih) * c.W + iw, wi = ((ch * c.C + ci) * c.RS + r) * c.RS + s;
+                                    wantW[k * g.WeightLength + wi] += gv * x[xi];
+                                    scaleW[k * g.WeightLength + wi] += Math.Abs(gv * x[xi]);
+                                    wantX[k * g.InputLength + xi] += gv * w[wi];
+                                    scaleX[k * g.InputLength + xi] += Math.Abs(gv * w[wi]);
+                                }
+                    }
+        void Compare(string what, double[] want, double[] scale, double[] got)
+        {
+            double err = 0, norm = 0;
+            for (int i = 0; i < want.Length; i++)
+            {
+                if (scale[i] == 0) Assert.True(got[i] == 0, $"{c} {what}[{i}]: expected an exact 0, got {got[i]}");
+                err += (got[i] - want[i]) * (got[i] - want[i]);
+                norm += scale[i] * scale[i];
+            }
+            double rel = Math.Sqrt(err) / Math.Max(Math.Sqrt(norm), 1e-300);
+            Assert.True(rel <= tol, $"{c} {what}: relative error {rel:E2} > {tol:E0}");
+        }
+        Compare("dw", wantW, scaleW, GemmTests.ToDouble(gw.ToArray()));
+        if (c.InputTangent) Compare("dx", wantX, scaleX, GemmTests.ToDouble(gx.ToArray()));
+        if (c.BiasTangent) Compare("db", wantB, scaleB, GemmTests.ToDouble(gb.ToArray()));
+        return true;
+    }
+
     private static bool Run<T>(Case c, double tol) where T : unmanaged
     {
         var g = new Conv2dGeometry(c.N, c.C, c.H, c.W, c.K, c.RS, c.RS, c.Stride, c.Stride, c.Pad, c.Pad);

@@ -28,11 +28,17 @@ internal static class Fusion
         if (Environment.GetEnvironmentVariable("TANGENT_NO_FUSION") == "1") return result;
         var eqs = tape.Equations;
         var producer = new Dictionary<int, int>();
+        var consumers = new Dictionary<int, List<int>>();
         var uses = new int[tape.VarCount];
         for (int e = 0; e < eqs.Count; e++)
         {
             foreach (var o in eqs[e].Outputs) producer[o.Id] = e;
-            foreach (var i in eqs[e].Inputs) uses[i.Id]++;
+            foreach (var i in eqs[e].Inputs)
+            {
+                uses[i.Id]++;
+                if (!consumers.TryGetValue(i.Id, out var list)) consumers[i.Id] = list = [];
+                if (list.Count == 0 || list[^1] != e) list.Add(e);
+            }
         }
         foreach (var g in tape.Outputs)
             foreach (var v in g.Vars) uses[v.Id] += 2;
@@ -122,7 +128,92 @@ internal static class Fusion
             if (inputConv >= 0) skipped.Add(inputConv);
             result.Add(new Match(root, fused, skipped.ToArray()));
         }
+        FindReverse<T>(eqs, backend, uses, consumers, result);
         return result;
+    }
+
+    /// <summary>
+    /// The reverse sweep of the same pattern with E stacked cotangents (the transpose of a K-tangent JVP, as in the
+    /// JJᵀ tapes of many-vector projections): <c>g = f′(a) ⊙ scatter(c̄, argmax)</c> read only by
+    /// <c>conv_backward_weight(x, g)</c> and optionally <c>conv_backward_input(g, w)</c> and the bias sum
+    /// <c>sum_to(g)</c>. The fused step runs at the scatter and writes those consumers' results.
+    /// </summary>
+    private static void FindReverse<T>(IReadOnlyList<Equation> eqs, Backend backend, int[] uses, Dictionary<int, List<int>> consumers,
+        List<Match> result) where T : unmanaged
+    {
+        for (int root = 0; root < eqs.Count; root++)
+        {
+            if (eqs[root].Primitive is not MaxPoolScatter scatter) continue;
+            var ct = eqs[root].Inputs[0];
+            var argmax = eqs[root].Inputs[1];
+            var dense = eqs[root].Outputs[0];
+            if (ct.Shape.Rank != 5 || argmax.Shape.Rank != 4 || uses[dense.Id] != 1) continue;
+            int actEq = consumers[dense.Id][0];
+            if (eqs[actEq].Primitive is not DerivativeMul derivative || !ReferenceEquals(eqs[actEq].Inputs[1], dense)) continue;
+            TangentActivation activation;
+            switch (derivative.Kind)
+            {
+                case DerivativeKind.Relu: activation = TangentActivation.Relu; break;
+                case DerivativeKind.TanhFromOutput: activation = TangentActivation.TanhFromOutput; break;
+                case DerivativeKind.SigmoidFromOutput: activation = TangentActivation.SigmoidFromOutput; break;
+                default: continue;
+            }
+            var a = eqs[actEq].Inputs[0];
+            var g = eqs[actEq].Outputs[0];
+            if (a.Shape.Rank != 4 || g.Shape != dense.Shape || !consumers.TryGetValue(g.Id, out var readers)) continue;
+            int sets = g.Shape[0];
+            int weightEq = -1, inputEq = -1, biasEq = -1;
+            bool ok = uses[g.Id] == readers.Count;
+            foreach (int r in readers)
+            {
+                var eq = eqs[r];
+                if (eq.Primitive is Conv { Product: ConvProduct.BackwardWeight, SumBatch: false } && ReferenceEquals(eq.Inputs[1], g)
+                    && eq.Inputs[0].Shape.Rank == 4 && weightEq < 0) weightEq = r;
+                else if (eq.Primitive is Conv { Product: ConvProduct.BackwardInput, SumBatch: false } && ReferenceEquals(eq.Inputs[0], g)
+                         && eq.Inputs[1].Shape.Rank == 4 && inputEq < 0) inputEq = r;
+                else if (eq.Primitive is SumTo && eq.Outputs[0].Shape == new Shape(sets, 1, g.Shape[2], 1, 1) && biasEq < 0) biasEq = r;
+                else ok = false;
+            }
+            if (!ok || weightEq < 0) continue;
+            var wc = eqs[weightEq];
+            var wconv = (Conv)wc.Primitive;
+            var (geometry, e2, _, _) = wconv.Resolve(wc.Inputs[0].Shape, g.Shape);
+            if (e2 != sets || a.Shape != new Shape(geometry.N, geometry.K, geometry.OutH, geometry.OutW)) continue;
+            Var? w = null;
+            if (inputEq >= 0)
+            {
+                var ic = eqs[inputEq];
+                var iconv = (Conv)ic.Primitive;
+                if (iconv.Window != wconv.Window) continue;
+                var (gi, _, _, _) = iconv.Resolve(g.Shape, ic.Inputs[1].Shape);
+                if (gi != geometry) continue;
+                w = ic.Inputs[1];
+            }
+            Pool2dGeometry pool;
+            try
+            {
+                (pool, int repeats) = MaxPoolGather.Resolve(scatter.Window, scatter.H, scatter.W, dense.Shape, argmax.Shape);
+                if (repeats != sets) continue;
+            }
+            catch (ShapeError)
+            {
+                continue;
+            }
+            if (!backend.SupportsConvActivationMaxPoolCotangent<T>(geometry, pool, sets)) continue;
+
+            var prim = new ConvActivationMaxPoolCotangent(wconv.Window, scatter.Window, scatter.H, scatter.W, wconv.Extent,
+                activation, inputEq >= 0, biasEq >= 0);
+            var inputs = new List<Var> { ct, argmax, a, wc.Inputs[0] };
+            if (w != null) inputs.Add(w);
+            var outputs = new List<Var> { wc.Outputs[0] };
+            if (inputEq >= 0) outputs.Add(eqs[inputEq].Outputs[0]);
+            if (biasEq >= 0) outputs.Add(eqs[biasEq].Outputs[0]);
+            var fused = new Equation(prim, inputs.ToArray(), outputs.ToArray(), eqs[root].Scope);
+            var skipped = new List<int> { actEq, weightEq };
+            if (inputEq >= 0) skipped.Add(inputEq);
+            if (biasEq >= 0) skipped.Add(biasEq);
+            result.Add(new Match(root, fused, skipped.ToArray()));
+        }
     }
 
     private static bool IsConv(Equation e, out Conv conv)
@@ -207,4 +298,78 @@ internal sealed class ConvActivationMaxPoolTangentStep<T> : Step where T : unman
     public override void Run() =>
         _be.ConvActivationMaxPoolTangent(_g, _pool, _e, _activation, _x.View, _w?.View ?? default, _xdot?.View ?? default, _wdot.View,
             _bdot?.View ?? default, _a.View, _arg.View, _out.View);
+}
+
+/// <summary>
+/// The fused cotangent of <see cref="Fusion"/>: inputs c̄ [E, N, K, PH, PW], argmax, a, x, and w when dx is wanted;
+/// outputs dw [E, K, C, R, S], then dx [E, N, C, H, W] and the bias sum [E, 1, K, 1, 1] where the tape had them. Only
+/// inside plans; no differentiation rules.
+/// </summary>
+internal sealed record ConvActivationMaxPoolCotangent(ConvWindow Window, PoolWindow Pool, int H, int W, (int, int) Kernel,
+    TangentActivation Activation, bool InputCotangent, bool BiasCotangent) : Primitive
+{
+    /// <inheritdoc />
+    public override string Name => Activation switch
+    {
+        TangentActivation.Relu => "conv_relu_max_pool_cotangent",
+        TangentActivation.TanhFromOutput => "conv_tanh_max_pool_cotangent",
+        _ => "conv_sigmoid_max_pool_cotangent",
+    };
+
+    /// <inheritdoc />
+    public override OutputSpec[] Infer(IReadOnlyList<Var> inputs) =>
+        throw new InvalidOperationException($"{Name} is made by plans only, not traced.");
+
+    /// <inheritdoc />
+    public override Step Compile<T>(StepContext<T> c)
+    {
+        var ct = c.InShape(0);
+        var conv = new Conv(ConvProduct.BackwardWeight, Window, Kernel);
+        var (g, e, _, _) = conv.Resolve(c.InShape(3), new Shape(ct[0], c.InShape(2)[0], c.InShape(2)[1], c.InShape(2)[2], c.InShape(2)[3]));
+        var (pool, _) = MaxPoolGather.Resolve(Pool, H, W, new Shape(e, g.N, g.K, g.OutH, g.OutW), c.InShape(1));
+        return new ConvActivationMaxPoolCotangentStep<T>(c, g, pool, e, Activation, InputCotangent, BiasCotangent);
+    }
+
+    /// <inheritdoc />
+    public override Var?[] Jvp(Var[] primals, Var[] results, Var?[] tangents) =>
+        throw new InvalidOperationException($"{Name} exists only inside plans; transform the unfused tape.");
+
+    /// <inheritdoc />
+    public override Var?[] Vjp(Var[] primals, Var[] results, Var?[] cotangents) =>
+        throw new InvalidOperationException($"{Name} exists only inside plans; transform the unfused tape.");
+}
+
+internal sealed class ConvActivationMaxPoolCotangentStep<T> : Step where T : unmanaged
+{
+    private readonly Backend _be;
+    private readonly Conv2dGeometry _g;
+    private readonly Pool2dGeometry _pool;
+    private readonly int _e;
+    private readonly TangentActivation _activation;
+    private readonly Slot<T> _ct, _a, _x, _dw;
+    private readonly Slot<T>? _w, _dx, _db;
+    private readonly Slot<int> _arg;
+
+    public ConvActivationMaxPoolCotangentStep(StepContext<T> c, Conv2dGeometry g, Pool2dGeometry pool, int e, TangentActivation activation,
+        bool inputCotangent, bool biasCotangent)
+    {
+        _be = c.Backend;
+        _g = g;
+        _pool = pool;
+        _e = e;
+        _activation = activation;
+        _ct = c.In(0);
+        _arg = c.IndexIn(1);
+        _a = c.In(2);
+        _x = c.In(3);
+        if (inputCotangent) _w = c.In(4);
+        _dw = c.Out(0);
+        int next = 1;
+        if (inputCotangent) _dx = c.Out(next++);
+        if (biasCotangent) _db = c.Out(next);
+    }
+
+    public override void Run() =>
+        _be.ConvActivationMaxPoolCotangent(_g, _pool, _e, _activation, _ct.View, _arg.View, _a.View, _x.View, _w?.View ?? default, _dw.View,
+            _dx?.View ?? default, _db?.View ?? default);
 }

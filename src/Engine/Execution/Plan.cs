@@ -65,12 +65,11 @@ public sealed class Plan<T> : IDisposable where T : unmanaged
         foreach (var m in fuse ? Fusion.Find<T>(tape, backend) : [])
         {
             _stepEquations[m.Root] = m.Fused;
-            foreach (int e in m.Skipped)
-            {
-                skipped[e] = true;
+            foreach (int e in m.Skipped) skipped[e] = true;
+            // Results of the replaced equations that the fused step does not produce are read by nothing: no memory.
+            foreach (int e in m.Skipped.Append(m.Root))
                 foreach (var o in tape.Equations[e].Outputs)
-                    if (o.DType == DType.Float && _floatSlots[o.Id] is { } slot) slot.Kind = SlotKind.External;
-            }
+                    if (o.DType == DType.Float && !m.Fused.Outputs.Contains(o) && _floatSlots[o.Id] is { } slot) slot.Kind = SlotKind.External;
             FusedSteps++;
         }
         for (int e = 0; e < _steps.Length; e++)

@@ -93,6 +93,23 @@ public abstract partial class Backend : IDisposable
         BufferView<T> t) where T : unmanaged
         => throw new NotSupportedException($"{Info.Name} has no fused conv-activation-maxpool tangent kernel (ask SupportsConvActivationMaxPoolTangent first).");
 
+    /// <summary>
+    /// Whether this backend has a kernel for <see cref="ConvActivationMaxPoolCotangent{T}"/> that pays off for this
+    /// case (asked once when a plan compiles). Default: no.
+    /// </summary>
+    public virtual bool SupportsConvActivationMaxPoolCotangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int sets) where T : unmanaged => false;
+
+    /// <summary>
+    /// The reverse sweep of maxpool(f(conv(x, w) + b)) for E = <paramref name="sets"/> stacked cotangents
+    /// <paramref name="ct"/> [E, N, K, PH, PW]: with g = f′(a)·c̄ at p = argmax (f′ as in
+    /// <see cref="ConvActivationMaxPoolTangent{T}"/>), writes dw[E, K, C, R, S] = ∂/∂w, and where not null views
+    /// dx[E, N, C, H, W] = ∂/∂x (then <paramref name="w"/> is read) and db[E, K] = ∂/∂b. Overwrites its outputs.
+    /// </summary>
+    public virtual void ConvActivationMaxPoolCotangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int sets, TangentActivation activation,
+        BufferView<T> ct, BufferView<int> argmax, BufferView<T> a, BufferView<T> x, BufferView<T> w, BufferView<T> dw, BufferView<T> dx,
+        BufferView<T> db) where T : unmanaged
+        => throw new NotSupportedException($"{Info.Name} has no fused conv-activation-maxpool cotangent kernel (ask SupportsConvActivationMaxPoolCotangent first).");
+
     // ---------------------------------------------------------------- pooling
 
     /// <summary>

@@ -72,6 +72,42 @@ public sealed partial class CpuBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>Yes where the tangent kernel is, with per-task buffers that fit the stack.</remarks>
+    public override bool SupportsConvActivationMaxPoolCotangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int sets)
+        => SupportsConvActivationMaxPoolTangent<T>(conv, pool, sets) && pool.OutH * pool.OutW * ((sets + 7) / 8 * 8) <= 16384;
+
+    /// <inheritdoc />
+    public override unsafe void ConvActivationMaxPoolCotangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int sets,
+        TangentActivation activation, BufferView<T> ct, BufferView<int> argmax, BufferView<T> a, BufferView<T> x, BufferView<T> w,
+        BufferView<T> dw, BufferView<T> dx, BufferView<T> db)
+    {
+        RequireFloat<T>();
+        const string kernel = "conv-activation-maxpool cotangent";
+        if (!SupportsConvActivationMaxPoolCotangent<T>(conv, pool, sets))
+            throw new NotSupportedException($"{kernel}: this case is not served (conv {conv.N}×{conv.C}×{conv.H}×{conv.W} → {conv.K}, pool {pool.H}×{pool.W} → {pool.OutH}×{pool.OutW}, {sets} sets).");
+        if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), activation, $"{kernel}: unknown activation.");
+        int pooled = pool.OutputLength;
+        if (ct.IsNull || ct.Length < (long)sets * pooled) throw new ArgumentException($"{kernel}: ct has {ct.Length} elements but {(long)sets * pooled} are needed.");
+        if (argmax.IsNull || argmax.Length < pooled) throw new ArgumentException($"{kernel}: argmax has {argmax.Length} elements but {pooled} are needed.");
+        ConvShape.Require(kernel, "a", a, conv.OutputLength, conv);
+        ConvShape.Require(kernel, "x", x, conv.InputLength, conv);
+        ConvShape.Require(kernel, "dw", dw, checked(sets * conv.WeightLength), conv);
+        if (!dx.IsNull)
+        {
+            ConvShape.Require(kernel, "w", w, conv.WeightLength, conv);
+            ConvShape.Require(kernel, "dx", dx, checked(sets * conv.InputLength), conv);
+        }
+        if (!db.IsNull && db.Length < (long)sets * conv.K) throw new ArgumentException($"{kernel}: db has {db.Length} elements but {(long)sets * conv.K} are needed.");
+        int* arg = (int*)PtrOf(argmax);
+        if (typeof(T) == typeof(float))
+            ConvPoolCotangent.Run(conv, pool, sets, activation, (float*)PtrOf(ct), arg, (float*)PtrOf(a), (float*)PtrOf(x),
+                dx.IsNull ? null : (float*)PtrOf(w), (float*)PtrOf(dw), dx.IsNull ? null : (float*)PtrOf(dx), db.IsNull ? null : (float*)PtrOf(db));
+        else
+            ConvPoolCotangent.Run(conv, pool, sets, activation, (double*)PtrOf(ct), arg, (double*)PtrOf(a), (double*)PtrOf(x),
+                dx.IsNull ? null : (double*)PtrOf(w), (double*)PtrOf(dw), dx.IsNull ? null : (double*)PtrOf(dx), db.IsNull ? null : (double*)PtrOf(db));
+    }
+
+    /// <inheritdoc />
     public override unsafe void Conv2dBackwardInput<T>(in Conv2dGeometry g, BufferView<T> dy, BufferView<T> w, BufferView<T> dx)
     {
         RequireFloat<T>();
