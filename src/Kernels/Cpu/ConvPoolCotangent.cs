@@ -12,8 +12,8 @@ namespace Tangent.Kernels.Cpu;
 /// dense route scatters, multiplies and runs two full convolution products over mostly zeros; this visits only the
 /// kept positions, all E cotangents in one vector: per (image, channel) block of four kept positions, each tap
 /// accumulates the four positions' contributions to dW in registers (one read-modify-write per tap), and adds
-/// W·g into an E-innermost padded dx. Tasks own images, so dx needs no synchronisation; dW and db are summed over
-/// the tasks' partials at the end.
+/// W·g into an E-innermost padded dx, which the task then copies out for its image. Tasks own images, so dx needs no
+/// synchronisation; dW and db are summed over the tasks' partials at the end.
 /// </summary>
 internal static unsafe class ConvPoolCotangent
 {
@@ -35,7 +35,7 @@ internal static unsafe class ConvPoolCotangent
         var body = new Body<F>
         {
             G = g, Pool = pool, Sets = sets, Lanes = lanes, Tasks = tasks, Activation = activation,
-            Ct = ct, Argmax = argmax, A = a, X = x, W = w, Xp = xp, DxT = dxT, Partial = partial,
+            Ct = ct, Argmax = argmax, A = a, X = x, W = w, Xp = xp, DxT = dxT, Dx = dx, Partial = partial,
         };
         double work = 2.0 * g.N * g.K * pool.OutH * pool.OutW * taps * lanes * (dx == null ? 1 : 2);
         if (tasks == 1 || work < GemmPlan.ParallelThreshold)
@@ -62,18 +62,6 @@ internal static unsafe class ConvPoolCotangent
                     for (int t = 0; t < used; t++) sum += partial[t * (wLen + bLen) + wLen + (long)k * lanes + e];
                     db[(long)e * g.K + k] = sum;
                 }
-        if (dx != null)
-        {
-            long imageLen = (long)g.C * g.H * g.W, stride = g.N * imageLen;
-            for (long nc = 0; nc < (long)g.N * g.C; nc++)
-                for (int h = 0; h < g.H; h++)
-                {
-                    F* src = dxT + (nc * plane + (long)(h + g.PadH) * wp + g.PadW) * lanes;
-                    F* dst = dx + nc * g.H * g.W + (long)h * g.W;
-                    for (int col = 0; col < g.W; col++, src += lanes)
-                        for (int e = 0; e < sets; e++) dst[e * stride + col] = src[e];
-                }
-        }
     }
 
     private struct Body<F> : IParallelBody where F : unmanaged, INumber<F>
@@ -82,7 +70,7 @@ internal static unsafe class ConvPoolCotangent
         public Pool2dGeometry Pool;
         public int Sets, Lanes, Tasks;
         public TangentActivation Activation;
-        public F* Ct, A, X, W, Xp, DxT, Partial;
+        public F* Ct, A, X, W, Xp, DxT, Dx, Partial;
         public int* Argmax;
 
         public readonly void Run(int task)
@@ -161,12 +149,10 @@ internal static unsafe class ConvPoolCotangent
                             for (int i = 0; i < taps; i++, d += Lanes)
                             {
                                 int off = offsets[i];
-                                var acc = Vector256.Load(d);
-                                acc = GemmMath.Fma(Vector256.Create(x0[off]), g0, acc);
-                                acc = GemmMath.Fma(Vector256.Create(x1[off]), g1, acc);
-                                acc = GemmMath.Fma(Vector256.Create(x2[off]), g2, acc);
-                                acc = GemmMath.Fma(Vector256.Create(x3[off]), g3, acc);
-                                acc.Store(d);
+                                // Two short chains instead of one of four: the FMA latency, not the loads, bounds this loop.
+                                var p01 = GemmMath.Fma(Vector256.Create(x1[off]), g1, Vector256.Create(x0[off]) * g0);
+                                var p23 = GemmMath.Fma(Vector256.Create(x3[off]), g3, GemmMath.Fma(Vector256.Create(x2[off]), g2, Vector256.Load(d)));
+                                (p01 + p23).Store(d);
                             }
                             if (dxImage != null)
                                 for (int j = 0; j < Block; j++) ScatterInput(dxImage + (long)origin[q + j] * Lanes + lane, scaled, wRow, taps, values + (q + j) * Lanes + lane);
@@ -183,6 +169,19 @@ internal static unsafe class ConvPoolCotangent
                         }
                         bias.Store(dbRow + lane);
                     }
+                }
+                // This image's input cotangents out of the padded E-innermost layout into dx[E, N, C, H, W].
+                if (dxImage != null)
+                {
+                    long stride = (long)G.N * G.C * G.H * G.W;
+                    for (int c = 0; c < G.C; c++)
+                        for (int h = 0; h < G.H; h++)
+                        {
+                            F* src = dxImage + (c * imagePlane + (long)(h + G.PadH) * wp + G.PadW) * Lanes;
+                            F* dst = Dx + (((long)n * G.C + c) * G.H + h) * G.W;
+                            for (int col = 0; col < G.W; col++, src += Lanes)
+                                for (int e = 0; e < Sets; e++) dst[e * stride + col] = src[e];
+                        }
                 }
             }
         }
