@@ -6,19 +6,21 @@ namespace Tangent.Engine.Execution;
 
 /// <summary>
 /// Plan-time fusions: patterns of equations a plan runs as one step when its backend has a kernel for them. They
-/// change no tape (tapes stay what the transformations made, so they can be transformed again); the plan compiles a
-/// pattern's last equation into the fused step and skips the others, whose results nothing else reads.
+/// change no tape (tapes stay what the transformations made, so they can be transformed again); the plan compiles the
+/// fused step at one equation of the pattern and skips the others, whose results nothing else reads.
 /// <para>
-/// One pattern so far, the forward-mode tangent through convolution (+ bias) → activation → max pooling with E stacked
-/// tangents: <c>gather(f′(a) ⊙ (conv(ẋ, w) + conv(x, ẇ) + ḃ), argmax)</c> for f = ReLU, tanh or σ (the input and
-/// bias terms optional). Max pooling reads one position of each window, so the dense tangent convolutions mostly
-/// compute values that the gather drops; the fused kernel (<see cref="Backend.ConvActivationMaxPoolTangent{T}"/>)
-/// computes only the kept ones.
+/// Two patterns so far, both around convolution (+ bias) → activation → max pooling with E stacked tangents or
+/// cotangents (f = ReLU, tanh or σ). Forward: <c>gather(f′(a) ⊙ (conv(ẋ, w) + conv(x, ẇ) + ḃ), argmax)</c> (the input
+/// and bias terms optional), run at the gather. Reverse: <c>g = f′(a) ⊙ scatter(c̄, argmax)</c> read only by the weight
+/// product, and optionally the input product and the bias sum, run at the scatter. Max pooling reads (and passes
+/// back) one position of each window, so the dense products mostly compute values that are zero or dropped; the
+/// fused kernels (<see cref="Backend.ConvActivationMaxPoolTangent{T}"/>,
+/// <see cref="Backend.ConvActivationMaxPoolCotangent{T}"/>) visit only the kept positions.
 /// </para>
 /// </summary>
 internal static class Fusion
 {
-    /// <summary>A matched pattern: its last equation's index, the fused equation to run there, and the equations to skip.</summary>
+    /// <summary>A matched pattern: the index of the equation whose place the fused step takes, the fused equation, and the equations to skip.</summary>
     internal sealed record Match(int Root, Equation Fused, int[] Skipped);
 
     /// <summary>The patterns of <paramref name="tape"/> that <paramref name="backend"/> fuses for element type <typeparamref name="T"/>.</summary>
