@@ -81,20 +81,10 @@ public sealed class ConvPoolTangentTests
         var x = Values(g.InputLength);
         var w = Values(g.WeightLength);
         var ct = Values(e * pool.OutputLength);
-        var pre = Values(g.OutputLength);
-        var a = GemmTests.ToDouble(GemmTests.Convert<T>(c.Activation switch
-        {
-            TangentActivation.Relu => pre,
-            TangentActivation.TanhFromOutput => pre.Select(Math.Tanh).ToArray(),
-            _ => pre.Select(v => 1 / (1 + Math.Exp(-v))).ToArray(),
-        }));
-        var activated = c.Activation == TangentActivation.Relu ? a.Select(v => Math.Max(v, 0)).ToArray() : a;
-        using var da = Cpu.Upload(GemmTests.Convert<T>(a));
-        using var act = Cpu.Upload(GemmTests.Convert<T>(activated));
-        using var pooled = Cpu.Allocate<T>(pool.OutputLength);
-        using var argmax = Cpu.Allocate<int>(pool.OutputLength);
-        Cpu.MaxPool2dForward<T>(pool, act, pooled, argmax);
-        var arg = argmax.ToArray();
+        var a = ActivationValues<T>(c.Activation, Values(g.OutputLength));
+        var (da, argmax, arg) = Pooled<T>(c.Activation, pool, a);
+        using var daOwner = da;
+        using var argmaxOwner = argmax;
         using var dx = Cpu.Upload(GemmTests.Convert<T>(x));
         using var dw = Cpu.Upload(GemmTests.Convert<T>(w));
         using var dct = Cpu.Upload(GemmTests.Convert<T>(ct));
@@ -117,12 +107,7 @@ public sealed class ConvPoolTangentTests
                     {
                         int pos = arg[(n * c.K + ch) * pp + p];
                         double av = a[(n * c.K + ch) * pq + pos];
-                        double slope = c.Activation switch
-                        {
-                            TangentActivation.Relu => av > 0 ? 1 : 0,
-                            TangentActivation.TanhFromOutput => 1 - av * av,
-                            _ => av * (1 - av),
-                        };
+                        double slope = Slope(c.Activation, av);
                         double gv = slope * ct[((k * c.N + n) * c.K + ch) * pp + p];
                         wantB[k * c.K + ch] += gv;
                         scaleB[k * c.K + ch] += Math.Abs(gv);
@@ -158,6 +143,36 @@ public sealed class ConvPoolTangentTests
         return true;
     }
 
+    /// <summary>a, what f′ reads (ReLU: the pre-activation; tanh, σ: their outputs), rounded to T.</summary>
+    private static double[] ActivationValues<T>(TangentActivation activation, double[] pre) where T : unmanaged =>
+        GemmTests.ToDouble(GemmTests.Convert<T>(activation switch
+        {
+            TangentActivation.Relu => pre,
+            TangentActivation.TanhFromOutput => pre.Select(Math.Tanh).ToArray(),
+            _ => pre.Select(v => 1 / (1 + Math.Exp(-v))).ToArray(),
+        }));
+
+    /// <summary>a on the device, and the argmax of the backend's own max pooling of the activation (buffers for the caller to dispose).</summary>
+    private static (DeviceBuffer<T> A, DeviceBuffer<int> Argmax, int[] Arg) Pooled<T>(TangentActivation activation, Pool2dGeometry pool, double[] a)
+        where T : unmanaged
+    {
+        var activated = activation == TangentActivation.Relu ? a.Select(v => Math.Max(v, 0)).ToArray() : a;
+        var da = Cpu.Upload(GemmTests.Convert<T>(a));
+        using var act = Cpu.Upload(GemmTests.Convert<T>(activated));
+        using var pooled = Cpu.Allocate<T>(pool.OutputLength);
+        var argmax = Cpu.Allocate<int>(pool.OutputLength);
+        Cpu.MaxPool2dForward<T>(pool, act, pooled, argmax);
+        return (da, argmax, argmax.ToArray());
+    }
+
+    /// <summary>f′ from a.</summary>
+    private static double Slope(TangentActivation activation, double a) => activation switch
+    {
+        TangentActivation.Relu => a > 0 ? 1 : 0,
+        TangentActivation.TanhFromOutput => 1 - a * a,
+        _ => a * (1 - a),
+    };
+
     private static bool Run<T>(Case c, double tol) where T : unmanaged
     {
         var g = new Conv2dGeometry(c.N, c.C, c.H, c.W, c.K, c.RS, c.RS, c.Stride, c.Stride, c.Pad, c.Pad);
@@ -171,22 +186,10 @@ public sealed class ConvPoolTangentTests
         var xdot = Values(e * g.InputLength);
         var wdot = Values(e * g.WeightLength);
         var bdot = Values(e * c.K);
-        var pre = Values(g.OutputLength);
-        // a: what the activation's derivative reads (ReLU: the pre-activation; tanh, σ: their outputs), rounded to T.
-        var a = GemmTests.ToDouble(GemmTests.Convert<T>(c.Activation switch
-        {
-            TangentActivation.Relu => pre,
-            TangentActivation.TanhFromOutput => pre.Select(Math.Tanh).ToArray(),
-            _ => pre.Select(v => 1 / (1 + Math.Exp(-v))).ToArray(),
-        }));
-        var activated = c.Activation == TangentActivation.Relu ? a.Select(v => Math.Max(v, 0)).ToArray() : a;
-
-        using var dz = Cpu.Upload(GemmTests.Convert<T>(a));
-        using var relu = Cpu.Upload(GemmTests.Convert<T>(activated));
-        using var pooled = Cpu.Allocate<T>(pool.OutputLength);
-        using var argmax = Cpu.Allocate<int>(pool.OutputLength);
-        Cpu.MaxPool2dForward<T>(pool, relu, pooled, argmax);
-        var arg = argmax.ToArray();
+        var a = ActivationValues<T>(c.Activation, Values(g.OutputLength));
+        var (dz, argmax, arg) = Pooled<T>(c.Activation, pool, a);
+        using var dzOwner = dz;
+        using var argmaxOwner = argmax;
 
         using var dx = Cpu.Upload(GemmTests.Convert<T>(x));
         using var dw = Cpu.Upload(GemmTests.Convert<T>(w));
@@ -208,12 +211,7 @@ public sealed class ConvPoolTangentTests
                         int pos = arg[(n * c.K + ch) * pp + p];
                         double want = 0, scale = 0;
                         double av = a[(n * c.K + ch) * pq + pos];
-                        double slope = c.Activation switch
-                        {
-                            TangentActivation.Relu => av > 0 ? 1 : 0,
-                            TangentActivation.TanhFromOutput => 1 - av * av,
-                            _ => av * (1 - av),
-                        };
+                        double slope = Slope(c.Activation, av);
                         if (slope != 0)
                         {
                             int oh = pos / g.OutW, ow = pos % g.OutW;

@@ -56,14 +56,7 @@ internal static class Fusion
             if (dense.Shape.Rank != 5 || argmax.Shape.Rank != 4) continue;
             int actEq = Private(dense);
             if (actEq < 0 || eqs[actEq].Primitive is not DerivativeMul derivative) continue;
-            TangentActivation activation;
-            switch (derivative.Kind)
-            {
-                case DerivativeKind.Relu: activation = TangentActivation.Relu; break;
-                case DerivativeKind.TanhFromOutput: activation = TangentActivation.TanhFromOutput; break;
-                case DerivativeKind.SigmoidFromOutput: activation = TangentActivation.SigmoidFromOutput; break;
-                default: continue;
-            }
+            if (ActivationOf(derivative.Kind) is not { } activation) continue;
             var a = eqs[actEq].Inputs[0];
             var sum = eqs[actEq].Inputs[1];
             if (a.Shape.Rank != 4 || sum.Shape != dense.Shape) continue;
@@ -152,14 +145,7 @@ internal static class Fusion
             if (ct.Shape.Rank != 5 || argmax.Shape.Rank != 4 || uses[dense.Id] != 1) continue;
             int actEq = consumers[dense.Id][0];
             if (eqs[actEq].Primitive is not DerivativeMul derivative || !ReferenceEquals(eqs[actEq].Inputs[1], dense)) continue;
-            TangentActivation activation;
-            switch (derivative.Kind)
-            {
-                case DerivativeKind.Relu: activation = TangentActivation.Relu; break;
-                case DerivativeKind.TanhFromOutput: activation = TangentActivation.TanhFromOutput; break;
-                case DerivativeKind.SigmoidFromOutput: activation = TangentActivation.SigmoidFromOutput; break;
-                default: continue;
-            }
+            if (ActivationOf(derivative.Kind) is not { } activation) continue;
             var a = eqs[actEq].Inputs[0];
             var g = eqs[actEq].Outputs[0];
             if (a.Shape.Rank != 4 || g.Shape != dense.Shape || !consumers.TryGetValue(g.Id, out var readers)) continue;
@@ -218,11 +204,47 @@ internal static class Fusion
         }
     }
 
+    /// <summary>The fused kernels' activation for a derivative kind, or null where they have none.</summary>
+    private static TangentActivation? ActivationOf(DerivativeKind kind) => kind switch
+    {
+        DerivativeKind.Relu => TangentActivation.Relu,
+        DerivativeKind.TanhFromOutput => TangentActivation.TanhFromOutput,
+        DerivativeKind.SigmoidFromOutput => TangentActivation.SigmoidFromOutput,
+        _ => null,
+    };
+
     private static bool IsConv(Equation e, out Conv conv)
     {
         conv = (e.Primitive as Conv)!;
         return conv is { Product: ConvProduct.Forward, SumBatch: false };
     }
+}
+
+/// <summary>
+/// A primitive that only plans make (fusions): it is never traced, so it has no shape inference and no
+/// differentiation rules — transform the unfused tape instead.
+/// </summary>
+internal abstract record PlanOnlyPrimitive : Primitive
+{
+    /// <inheritdoc />
+    public override OutputSpec[] Infer(IReadOnlyList<Var> inputs) =>
+        throw new InvalidOperationException($"{Name} is made by plans only, not traced.");
+
+    /// <inheritdoc />
+    public override Var?[] Jvp(Var[] primals, Var[] results, Var?[] tangents) =>
+        throw new InvalidOperationException($"{Name} exists only inside plans; transform the unfused tape.");
+
+    /// <inheritdoc />
+    public override Var?[] Vjp(Var[] primals, Var[] results, Var?[] cotangents) =>
+        throw new InvalidOperationException($"{Name} exists only inside plans; transform the unfused tape.");
+
+    /// <summary>The activation's name in step names.</summary>
+    protected static string ActivationName(TangentActivation a) => a switch
+    {
+        TangentActivation.Relu => "relu",
+        TangentActivation.TanhFromOutput => "tanh",
+        _ => "sigmoid",
+    };
 }
 
 /// <summary>
@@ -232,19 +254,10 @@ internal static class Fusion
 /// <see cref="Fusion.Find{T}"/>), so it has no differentiation rules.
 /// </summary>
 internal sealed record ConvActivationMaxPoolTangent(ConvWindow Window, PoolWindow Pool, int H, int W, TangentActivation Activation,
-    bool InputTangent, bool BiasTangent) : Primitive
+    bool InputTangent, bool BiasTangent) : PlanOnlyPrimitive
 {
     /// <inheritdoc />
-    public override string Name => Activation switch
-    {
-        TangentActivation.Relu => "conv_relu_max_pool_tangent",
-        TangentActivation.TanhFromOutput => "conv_tanh_max_pool_tangent",
-        _ => "conv_sigmoid_max_pool_tangent",
-    };
-
-    /// <inheritdoc />
-    public override OutputSpec[] Infer(IReadOnlyList<Var> inputs) =>
-        throw new InvalidOperationException($"{Name} is made by plans only, not traced.");
+    public override string Name => $"conv_{ActivationName(Activation)}_max_pool_tangent";
 
     /// <inheritdoc />
     public override Step Compile<T>(StepContext<T> c)
@@ -254,14 +267,6 @@ internal sealed record ConvActivationMaxPoolTangent(ConvWindow Window, PoolWindo
         var (pool, _) = MaxPoolGather.Resolve(Pool, H, W, new Shape(e, g.N, g.K, g.OutH, g.OutW), c.InShape(3));
         return new ConvActivationMaxPoolTangentStep<T>(c, g, pool, e, Activation, InputTangent, BiasTangent);
     }
-
-    /// <inheritdoc />
-    public override Var?[] Jvp(Var[] primals, Var[] results, Var?[] tangents) =>
-        throw new InvalidOperationException($"{Name} exists only inside plans; transform the unfused tape.");
-
-    /// <inheritdoc />
-    public override Var?[] Vjp(Var[] primals, Var[] results, Var?[] cotangents) =>
-        throw new InvalidOperationException($"{Name} exists only inside plans; transform the unfused tape.");
 }
 
 internal sealed class ConvActivationMaxPoolTangentStep<T> : Step where T : unmanaged
@@ -308,19 +313,10 @@ internal sealed class ConvActivationMaxPoolTangentStep<T> : Step where T : unman
 /// inside plans; no differentiation rules.
 /// </summary>
 internal sealed record ConvActivationMaxPoolCotangent(ConvWindow Window, PoolWindow Pool, int H, int W, (int, int) Kernel,
-    TangentActivation Activation, bool InputCotangent, bool BiasCotangent) : Primitive
+    TangentActivation Activation, bool InputCotangent, bool BiasCotangent) : PlanOnlyPrimitive
 {
     /// <inheritdoc />
-    public override string Name => Activation switch
-    {
-        TangentActivation.Relu => "conv_relu_max_pool_cotangent",
-        TangentActivation.TanhFromOutput => "conv_tanh_max_pool_cotangent",
-        _ => "conv_sigmoid_max_pool_cotangent",
-    };
-
-    /// <inheritdoc />
-    public override OutputSpec[] Infer(IReadOnlyList<Var> inputs) =>
-        throw new InvalidOperationException($"{Name} is made by plans only, not traced.");
+    public override string Name => $"conv_{ActivationName(Activation)}_max_pool_cotangent";
 
     /// <inheritdoc />
     public override Step Compile<T>(StepContext<T> c)
@@ -331,14 +327,6 @@ internal sealed record ConvActivationMaxPoolCotangent(ConvWindow Window, PoolWin
         var (pool, _) = MaxPoolGather.Resolve(Pool, H, W, new Shape(e, g.N, g.K, g.OutH, g.OutW), c.InShape(1));
         return new ConvActivationMaxPoolCotangentStep<T>(c, g, pool, e, Activation, InputCotangent, BiasCotangent);
     }
-
-    /// <inheritdoc />
-    public override Var?[] Jvp(Var[] primals, Var[] results, Var?[] tangents) =>
-        throw new InvalidOperationException($"{Name} exists only inside plans; transform the unfused tape.");
-
-    /// <inheritdoc />
-    public override Var?[] Vjp(Var[] primals, Var[] results, Var?[] cotangents) =>
-        throw new InvalidOperationException($"{Name} exists only inside plans; transform the unfused tape.");
 }
 
 internal sealed class ConvActivationMaxPoolCotangentStep<T> : Step where T : unmanaged
