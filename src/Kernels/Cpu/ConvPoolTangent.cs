@@ -20,7 +20,7 @@ internal static unsafe class ConvPoolTangent
     /// <summary>Pooled outputs (of one image and channel) per register block; they share the weight loads.</summary>
     private const int Block = 4;
 
-    /// <summary>Whether the fused kernel serves this case: unit dilation, 256-bit vectors, and enough tangents to fill them.</summary>
+    /// <summary>Whether the fused kernel serves this case: 256-bit vectors and at least half a vector of tangents.</summary>
     public static bool Suits<F>(in Conv2dGeometry g, int tangents) where F : unmanaged
         => Vector256.IsHardwareAccelerated && tangents >= Vector256<F>.Count / 2;
 
