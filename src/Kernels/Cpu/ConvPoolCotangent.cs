@@ -83,6 +83,8 @@ internal static unsafe class ConvPoolCotangent
             F* dwT = Partial + task * (wLen + bLen);
             F* dbT = dwT + wLen;
             new Span<F>(dwT, (int)(wLen + bLen)).Clear();
+            // The same tap and receptive-field tables as ConvPoolTangent builds, kept inline: moving them into a shared
+            // helper measured ~20 % slower here (0.185 → 0.225 ms for LeNet conv1, 8 sets), a JIT layout effect.
             int* offsets = stackalloc int[taps];
             int* scaled = stackalloc int[taps];
             for (int c = 0, i = 0; c < G.C; c++)
