@@ -75,6 +75,12 @@ public static class Fn
     /// <summary>The same elements with another shape (a view).</summary>
     public static Var Reshape(Var x, Shape shape) => x.Shape == shape ? x : x.Builder.Apply1(new Reshape(shape), x);
 
+    /// <summary>
+    /// x unchanged, but a constant to differentiation: its tangent and cotangent are symbolic zeros (see
+    /// <see cref="Primitives.StopGradient"/>), e.g. a sample whose dependence on θ an estimator deliberately ignores.
+    /// </summary>
+    public static Var StopGradient(Var x) => x.Builder.Apply1(new StopGradient(), x);
+
     /// <summary>[N, …] → [N, rest].</summary>
     public static Var Flatten(Var x) => Reshape(x, new Shape(x.Shape[0], x.Shape.Length / Math.Max(x.Shape[0], 1)));
 
