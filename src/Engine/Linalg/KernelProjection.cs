@@ -64,6 +64,7 @@ public sealed class KernelProjection<T> : IDisposable where T : unmanaged, IFloa
     private readonly int[] _columnIterations;
     private readonly bool[] _columnConverged;
     private readonly SolverBreakdown[] _columnBreakdown;
+    private int _lastMultipliers;
 
     /// <summary>
     /// Creates a projector for operators with at most <paramref name="maxRows"/> rows and exactly
@@ -121,6 +122,13 @@ public sealed class KernelProjection<T> : IDisposable where T : unmanaged, IFloa
     public int MaxVectors { get; }
 
     /// <summary>
+    /// λ of the most recent <see cref="Project"/> or <see cref="ProjectMany"/> call, [count, rows] (Pε = ε − Jᵀλ),
+    /// valid until the next call. Derivatives of the projection need it: VIKING's adjoint differentiates
+    /// ⟨λ, J(θ) u⟩ through θ.
+    /// </summary>
+    public BufferView<T> Multipliers => _lambda.Slice(0, _lastMultipliers);
+
+    /// <summary>
     /// result ← Pε for one vector (length P). <paramref name="result"/> may be <paramref name="epsilon"/> itself
     /// (in place) or a disjoint view. The returned stats are those of the solve for λ, with X = result.
     /// </summary>
@@ -133,6 +141,7 @@ public sealed class KernelProjection<T> : IDisposable where T : unmanaged, IFloa
         result = result.Slice(0, Columns);
         var lambda = _lambda.Slice(0, b);
         var update = _update.Slice(0, Columns);
+        _lastMultipliers = b;
         SolveResult<T> stats;
         if (_lsmr is not null)
         {
@@ -166,6 +175,7 @@ public sealed class KernelProjection<T> : IDisposable where T : unmanaged, IFloa
         result = result.Slice(0, count * Columns);
         var lambda = _lambda.Slice(0, count * b);
         var update = _update.Slice(0, count * Columns);
+        _lastMultipliers = count * b;
         if (_lsmr is not null) return ProjectManyByLsmr(j, epsilon, result, count, b, t0);
 
         var rhs = _rhs.Slice(0, count * b);

@@ -47,6 +47,10 @@ public abstract class KernelProjectionTests(Backend backend)
         var pev = Dense.Download(pe.View);
         Assert.InRange((j * pev).L2Norm() / eps.L2Norm(), 0, 1e-6);
         Assert.InRange(Dense.RelativeError(pev, dense * eps), 0, 1e-8);
+        // The multipliers of that call: ε − Jᵀλ is the projection.
+        var lambda = Dense.Download(projector.Multipliers);
+        Assert.Equal(b, lambda.Count);
+        Assert.InRange(Dense.RelativeError(eps - j.TransposeThisAndMultiply(lambda), pev), 0, 1e-10);
 
         projector.Project(op, pe.View, ppe.View);
         Assert.InRange(Dense.RelativeError(Dense.Download(ppe.View), pev), 0, 1e-8);
