@@ -46,7 +46,7 @@ public sealed class DevicesCommandTests
     public void RunListsTheRealCpu()
     {
         var w = new StringWriter();
-        int rc = DevicesCommand.Run([], w, new StringWriter());
+        int rc = DevicesCommand.Run(w, new StringWriter());
         // The test host does not set TANGENT_DEVICE to a bad name, so a default exists.
         Assert.Equal(0, rc);
         Assert.Contains(" cpu ", w.ToString());

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Tangent.Cli;
 using Tangent.Engine.Tracing;
 using Tangent.Models.Checkpoints;
 
@@ -7,57 +6,14 @@ namespace Tangent.Cli.Tests;
 
 /// <summary>
 /// <c>tangent train</c> and <c>tangent evaluate</c> in-process on the committed fixtures (a data root whose training
-/// split is the 256-image test fixture), and their error messages. One class, so the console redirection is not shared.
+/// split is the 256-image test fixture), and their error messages.
 /// </summary>
+[Collection(ConsoleCollection.Name)]
 public sealed class TrainEvaluateCommandTests
 {
-    private static readonly object ConsoleLock = new();
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
-    private static string Fixtures()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "tests", "data");
-            if (Directory.Exists(Path.Combine(candidate, "fmnist"))) return candidate;
-        }
-        throw new DirectoryNotFoundException("tests/data not found");
-    }
-
-    /// <summary>A data root with fmnist/ whose train and t10k files are both the fixture's 256 test images.</summary>
-    private static string DataRoot()
-    {
-        string root = Path.Combine(Path.GetTempPath(), "tangent-cli-tests", Guid.NewGuid().ToString("N"));
-        string dir = Path.Combine(root, "fmnist");
-        Directory.CreateDirectory(dir);
-        foreach (var kind in new[] { "images-idx3", "labels-idx1" })
-        {
-            string src = Path.Combine(Fixtures(), "fmnist", $"t10k-{kind}-ubyte");
-            File.Copy(src, Path.Combine(dir, $"t10k-{kind}-ubyte"));
-            File.Copy(src, Path.Combine(dir, $"train-{kind}-ubyte"));
-        }
-        return root;
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        lock (ConsoleLock)
-        {
-            var (o, e) = (Console.Out, Console.Error);
-            var (so, se) = (new StringWriter(), new StringWriter());
-            Console.SetOut(so);
-            Console.SetError(se);
-            try
-            {
-                int code = CommandLine.Run(args);
-                return (code, so.ToString(), se.ToString());
-            }
-            finally
-            {
-                Console.SetOut(o);
-                Console.SetError(e);
-            }
-        }
-    }
+    private static string DataRoot() => CliRunner.DataRoot();
 
     [Fact]
     public void TrainWithLimitThenEvaluateTheCheckpoint()

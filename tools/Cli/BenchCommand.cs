@@ -1,50 +1,49 @@
-using System.Globalization;
+using System.CommandLine;
 using Tangent.Perf;
 
 namespace Tangent.Cli;
 
-/// <summary><c>tangent bench &lt;suite&gt; [--json PATH] [--rounds N]</c>; with no suite, lists the suites.</summary>
+/// <summary><c>tangent bench [SUITE] [--json PATH] [--rounds N]</c>; with no suite, lists the suites.</summary>
 internal static class BenchCommand
 {
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        string? suiteName = null, json = null;
-        int rounds = 5;
-        for (int i = 0; i < args.Length; i++)
+        var suiteArgument = new Argument<string?>("suite")
         {
-            switch (args[i])
+            Description = $"the suite to run: {string.Join(", ", BenchSuites.All.Select(s => s.Name))} (none: list them)",
+            Arity = ArgumentArity.ZeroOrOne,
+            CustomParser = r =>
             {
-                case "--json":
-                    json = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--json needs a file path.");
-                    break;
-                case "--rounds":
-                    if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.Integer, CultureInfo.InvariantCulture, out rounds) || rounds < 1)
-                        throw new ArgumentException($"--rounds needs a positive integer{(i < args.Length ? $" (got '{args[i]}')" : "")}.");
-                    break;
-                default:
-                    if (args[i].StartsWith("--", StringComparison.Ordinal))
-                        throw new ArgumentException($"unknown option '{args[i]}'. Options: --json PATH, --rounds N.");
-                    if (suiteName != null)
-                        throw new ArgumentException($"one suite at a time (got '{suiteName}' and '{args[i]}').");
-                    suiteName = args[i];
-                    break;
-            }
-        }
-        if (suiteName == null)
+                string s = r.Tokens[0].Value;
+                if (BenchSuites.All.Any(x => x.Name == s)) return s;
+                r.AddError($"unknown suite '{s}'. Suites: {string.Join(", ", BenchSuites.All.Select(x => x.Name))}.");
+                return null;
+            },
+        };
+        var json = CliOptions.Json();
+        var rounds = CliOptions.Int("--rounds", "timed rounds; the median of each round is recorded", 5, 1);
+        var command = new Command("bench", "Run a benchmark suite (results belong in perf/RESULTS.md).") { suiteArgument, json, rounds };
+        command.SetAction(p => Run(p.GetValue(suiteArgument), p.GetValue(json), p.GetValue(rounds)));
+        return command;
+    }
+
+    private static int Run(string? suiteName, string? json, int rounds)
+    {
+        if (suiteName is null)
         {
             Console.WriteLine("usage: tangent bench <suite> [--json PATH] [--rounds N]");
             Console.WriteLine();
             foreach (var s in BenchSuites.All) Console.WriteLine($"  {s.Name,-12} {s.Description}");
             return 0;
         }
-        var suite = BenchSuites.All.FirstOrDefault(s => s.Name == suiteName)
-            ?? throw new ArgumentException($"unknown suite '{suiteName}'. Suites: {string.Join(", ", BenchSuites.All.Select(s => s.Name))}.");
+        OutputFiles.CheckWritable(json, "--json");
+        var suite = BenchSuites.All.Single(s => s.Name == suiteName);
         var context = new BenchContext(Console.Out, rounds);
         Console.WriteLine($"bench {suite.Name}: {rounds} rounds, {Environment.ProcessorCount} processors, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{LoadAverage()}");
         var records = suite.Run(context);
         if (json != null)
         {
-            BenchSuites.WriteJson(json, records);
+            OutputFiles.Write(json, temp => BenchSuites.WriteJson(temp, records));
             Console.WriteLine($"wrote {records.Count} records to {json}");
         }
         return 0;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Tangent.Kernels.Backends;
 
@@ -6,19 +7,17 @@ namespace Tangent.Cli;
 /// <summary><c>tangent devices</c>: the compute devices present, best first, and which one is the default.</summary>
 internal static class DevicesCommand
 {
-    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+    public static Command Create()
+    {
+        var command = new Command("devices",
+            $"List the compute devices present; '*' marks the default ({DeviceSelection.EnvironmentVariable} overrides it).");
+        command.SetAction(_ => Run(Console.Out, Console.Error));
+        return command;
+    }
 
     /// <summary>The command with its output streams given (tests capture them).</summary>
-    internal static int Run(string[] args, TextWriter output, TextWriter error)
+    internal static int Run(TextWriter output, TextWriter error)
     {
-        if (args.Length > 0 && args[0] is "-h" or "--help")
-        {
-            output.WriteLine("usage: tangent devices");
-            output.WriteLine($"Lists the compute devices present; '*' marks the default ({DeviceSelection.EnvironmentVariable} overrides it).");
-            return 0;
-        }
-        if (args.Length > 0) throw new ArgumentException($"devices takes no arguments, got '{string.Join(' ', args)}'.");
-
         var devices = DeviceSelection.ListDevices();
         DeviceInfo? chosen = null;
         string? problem = null;
@@ -33,7 +32,7 @@ internal static class DevicesCommand
         Render(devices, chosen, Environment.GetEnvironmentVariable(DeviceSelection.EnvironmentVariable), output);
         if (problem is null) return 0;
         error.WriteLine($"tangent devices: no default device: {problem}");
-        return 2;
+        return CommandLine.UsageError;
     }
 
     /// <summary>Writes the device table; <paramref name="chosen"/> (the default) gets a '*'.</summary>

@@ -1,9 +1,8 @@
+using System.CommandLine;
 using System.Text.Json;
 using Tangent.Kernels.Backends;
-using Tangent.Models.Checkpoints;
 using Tangent.Models.Data;
 using Tangent.Models.Training;
-using Tangent.Models.Zoo;
 
 namespace Tangent.Cli;
 
@@ -13,34 +12,24 @@ namespace Tangent.Cli;
 /// </summary>
 internal static class EvaluateCommand
 {
-    public const string Usage = "usage: tangent evaluate --model FILE.safetensors --data NAME [--split test|train] [--batch N] [--data-root DIR] [--json PATH]";
-
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var a = new Arguments(args, "evaluate", Usage);
-        if (a.Help) return 0;
-        string path = a.Required("--model");
-        string dataName = a.Required("--data");
-        var split = a.Choice("--split", DataSplit.Test, new() { ["test"] = DataSplit.Test, ["train"] = DataSplit.Train });
-        int batch = a.Int("--batch", 500, 1);
-        string? root = a.Optional("--data-root");
-        string? jsonPath = a.Optional("--json");
-        a.RejectUnknown();
-        if (!DataSets.Names.Contains(dataName, StringComparer.OrdinalIgnoreCase))
-            throw new ArgumentException($"unknown data set '{dataName}'. Valid data sets: {string.Join(", ", DataSets.Names)}.");
-        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint '{path}' does not exist.");
+        var model = CliOptions.Text("--model", "FILE", "checkpoint (safetensors) written by 'tangent train'", required: true);
+        var data = CliOptions.Data("data set to evaluate on");
+        var split = CliOptions.Choice("--split", "which split", DataSplit.Test, new Dictionary<string, DataSplit> { ["test"] = DataSplit.Test, ["train"] = DataSplit.Train });
+        var batch = CliOptions.Int("--batch", "evaluation batch size", 500, 1);
+        var root = CliOptions.DataRoot();
+        var json = CliOptions.Json();
+        var command = new Command("evaluate", "Test accuracy and NLL of a checkpoint.") { model, data, split, batch, root, json };
+        command.SetAction(p => Run(p.GetRequiredValue(model), p.GetRequiredValue(data), p.GetValue(split), p.GetValue(batch), p.GetValue(root), p.GetValue(json)));
+        return command;
+    }
 
-        ZooModel model;
-        float[] theta, state;
-        try
-        {
-            (model, theta, state, _) = ZooCheckpoint.Load(path);
-        }
-        catch (Exception e) when (e is CheckpointMismatchException or CheckpointFormatException)
-        {
-            throw new InvalidDataException(e.Message);
-        }
-        var data = DataSets.Load(dataName, split, root);
+    private static int Run(string path, string dataName, DataSplit split, int batch, string? root, string? jsonPath)
+    {
+        OutputFiles.CheckWritable(jsonPath, "--json");
+        var (model, theta, state, _) = Inputs.LoadCheckpoint(path, "--model");
+        var data = Inputs.LoadData(dataName, split, root, model);
         using var trainer = new Trainer(model.Network, DeviceSelection.Default(), new TrainingOptions { EvaluationBatchSize = batch });
         trainer.Load(theta, state);
         var r = trainer.Evaluate(data);
@@ -49,7 +38,7 @@ internal static class EvaluateCommand
         if (jsonPath != null)
         {
             var doc = new Dictionary<string, object> { ["checkpoint"] = path, ["model"] = model.Name, ["data"] = data.Name, ["examples"] = r.Count, ["accuracy"] = r.Accuracy, ["nll"] = r.Nll };
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            OutputFiles.WriteText(jsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
         }
         return 0;
     }

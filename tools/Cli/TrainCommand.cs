@@ -1,7 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Tangent.Kernels.Backends;
-using Tangent.Models.Checkpoints;
 using Tangent.Models.Data;
 using Tangent.Models.Training;
 using Tangent.Models.Zoo;
@@ -16,46 +16,63 @@ namespace Tangent.Cli;
 /// </summary>
 internal static class TrainCommand
 {
-    public const string Usage =
-        "usage: tangent train --model NAME --data NAME [--epochs N] [--out FILE.safetensors] [--optimizer adam|adamw|sgd]\n" +
-        "                     [--lr X] [--momentum X] [--weight-decay X] [--schedule step|cosine|none] [--gamma X] [--step-size N]\n" +
-        "                     [--batch N] [--seed N] [--val N] [--limit N] [--json PATH] [--data-root DIR] [--config k=v;...]";
+    private static readonly Dictionary<string, OptimizerKind> Optimizers = new() { ["adam"] = OptimizerKind.Adam, ["adamw"] = OptimizerKind.AdamW, ["sgd"] = OptimizerKind.Sgd };
+    private static readonly Dictionary<string, ScheduleKind> Schedules = new() { ["step"] = ScheduleKind.Step, ["cosine"] = ScheduleKind.Cosine, ["none"] = ScheduleKind.None };
 
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var a = new Arguments(args, "train", Usage);
-        if (a.Help) return 0;
-        string modelName = a.Required("--model");
-        string dataName = a.Required("--data");
-        if (!ModelZoo.Names.Contains(modelName))
-            throw new ArgumentException($"unknown model '{modelName}'. Valid models: {string.Join(", ", ModelZoo.Names)}.");
-        if (!DataSets.Names.Contains(dataName, StringComparer.OrdinalIgnoreCase))
-            throw new ArgumentException($"unknown data set '{dataName}'. Valid data sets: {string.Join(", ", DataSets.Names)}.");
-        var options = Defaults(modelName);
-        options = options with
+        var model = CliOptions.Name("--model", "model", $"zoo model: {string.Join(", ", ModelZoo.Names)}", ModelZoo.Names);
+        var data = CliOptions.Data("training data set (its test split, when there is one, is evaluated at the end)");
+        var epochs = CliOptions.OptionalInt("--epochs", "epochs (default: the model's recipe)", 1);
+        var output = CliOptions.Text("--out", "FILE", "write the trained checkpoint (safetensors) to FILE");
+        var optimizer = CliOptions.OptionalChoice("--optimizer", "optimiser (default: the recipe's)", Optimizers);
+        var lr = CliOptions.OptionalDouble("--lr", "learning rate (default: the recipe's)");
+        var momentum = CliOptions.OptionalDouble("--momentum", "SGD momentum");
+        var weightDecay = CliOptions.OptionalDouble("--weight-decay", "weight decay (AdamW default 0.01)");
+        var schedule = CliOptions.OptionalChoice("--schedule", "learning-rate schedule (default: the recipe's)", Schedules);
+        var gamma = CliOptions.OptionalDouble("--gamma", "step schedule: factor per step");
+        var stepSize = CliOptions.OptionalInt("--step-size", "step schedule: epochs per step", 1);
+        var batch = CliOptions.OptionalInt("--batch", "batch size (default: the recipe's)", 1);
+        var seed = CliOptions.Int("--seed", "seed of the initialisation, shuffling and dropout", 0, 0);
+        var val = CliOptions.Int("--val", "hold out the last N training examples for validation", 0, 0);
+        var limit = CliOptions.Int("--limit", "train on the first N examples only (0: all)", 0, 0);
+        var json = CliOptions.Json();
+        var root = CliOptions.DataRoot();
+        var config = CliOptions.Text("--config", "k=v;...", "model configuration (e.g. 'widths=256,128;activation=tanh')");
+        var command = new Command("train", "Train a zoo model with its recipe, showing epoch, loss, accuracy, samples/s and ETA.")
         {
-            Epochs = a.Int("--epochs", options.Epochs, 1),
-            BatchSize = a.Int("--batch", options.BatchSize, 1),
-            Seed = (ulong)a.Int("--seed", 0, 0),
-            Optimizer = a.Choice("--optimizer", options.Optimizer, new() { ["adam"] = OptimizerKind.Adam, ["adamw"] = OptimizerKind.AdamW, ["sgd"] = OptimizerKind.Sgd }),
-            LearningRate = a.Double("--lr", options.LearningRate),
-            Momentum = a.Double("--momentum", options.Momentum),
-            WeightDecay = a.Double("--weight-decay", options.WeightDecay),
-            Schedule = a.Choice("--schedule", options.Schedule, new() { ["step"] = ScheduleKind.Step, ["cosine"] = ScheduleKind.Cosine, ["none"] = ScheduleKind.None }),
-            Gamma = a.Double("--gamma", options.Gamma),
-            StepSize = a.Int("--step-size", options.StepSize, 1),
+            model, data, epochs, output, optimizer, lr, momentum, weightDecay, schedule, gamma, stepSize, batch, seed, val, limit, json, root, config,
         };
-        // AdamW's usual default decay (PyTorch: 0.01) when none is given.
-        if (options.Optimizer == OptimizerKind.AdamW && !a.Has("--weight-decay")) options = options with { WeightDecay = 0.01 };
-        int val = a.Int("--val", 0, 0);
-        int limit = a.Int("--limit", 0, 0);
-        string? outPath = a.Optional("--out");
-        string? jsonPath = a.Optional("--json");
-        string? root = a.Optional("--data-root");
-        var config = ModelConfig.Parse(a.Optional("--config"));
-        a.RejectUnknown();
-        options.Validate();
+        command.SetAction(p =>
+        {
+            string modelName = p.GetRequiredValue(model);
+            var options = Defaults(modelName);
+            options = options with
+            {
+                Epochs = p.GetValue(epochs) ?? options.Epochs,
+                BatchSize = p.GetValue(batch) ?? options.BatchSize,
+                Seed = (ulong)p.GetValue(seed),
+                Optimizer = p.GetValue(optimizer) ?? options.Optimizer,
+                LearningRate = p.GetValue(lr) ?? options.LearningRate,
+                Momentum = p.GetValue(momentum) ?? options.Momentum,
+                // AdamW's usual default decay (PyTorch: 0.01) when none is given.
+                WeightDecay = p.GetValue(weightDecay) ?? (p.GetValue(optimizer) == OptimizerKind.AdamW ? 0.01 : options.WeightDecay),
+                Schedule = p.GetValue(schedule) ?? options.Schedule,
+                Gamma = p.GetValue(gamma) ?? options.Gamma,
+                StepSize = p.GetValue(stepSize) ?? options.StepSize,
+            };
+            return Run(modelName, p.GetRequiredValue(data), options, p.GetValue(val), p.GetValue(limit), p.GetValue(output), p.GetValue(json),
+                p.GetValue(root), ModelConfig.Parse(p.GetValue(config)));
+        });
+        return command;
+    }
 
+    private static int Run(string modelName, string dataName, TrainingOptions options, int val, int limit, string? outPath, string? jsonPath,
+        string? root, ModelConfig config)
+    {
+        options.Validate();
+        OutputFiles.CheckWritable(outPath, "--out");
+        OutputFiles.CheckWritable(jsonPath, "--json");
         var train = DataSets.Load(dataName, DataSplit.Train, root);
         if (limit > 0 && limit < train.Count) train = train.Range(0, limit, $"{train.Name}[:{limit}]");
         DataSet? validation = null;
@@ -78,10 +95,14 @@ internal static class TrainCommand
                           $", schedule {ScheduleText(options)}, batch {options.BatchSize}, {options.Epochs} epochs, seed {options.Seed}");
 
         using var trainer = new Trainer(model.Network, backend, options);
-        bool live = !Console.IsOutputRedirected;
-        trainer.ProgressInterval = live ? 10 : 0;
-        var summary = trainer.Fit(train, validation, p => Report(p, live));
-        if (live) Console.Write("\r" + new string(' ', 100) + "\r");
+        trainer.ProgressInterval = ConsoleProgress.Live ? 10 : 0;
+        var summary = ConsoleProgress.Run(progress =>
+        {
+            var bar = progress.Start("training", options.Epochs);
+            var result = trainer.Fit(train, validation, p => Report(p, progress, bar));
+            bar.Finish();
+            return result;
+        });
 
         EvaluationResult? testResult = test != null ? trainer.Evaluate(test) : null;
         var last = summary.Epochs[^1];
@@ -116,13 +137,14 @@ internal static class TrainCommand
         _ => new TrainingOptions { Epochs = 10, BatchSize = 64, LearningRate = 1e-3, Optimizer = OptimizerKind.Adam, Schedule = ScheduleKind.None },
     };
 
+    /// <summary>The test split, or null for sets without one (and when its files are absent: training does not need them).</summary>
     private static DataSet? TryLoadTest(string name, string? root)
     {
         try
         {
             return DataSets.Load(name, DataSplit.Test, root);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException)
         {
             return null;
         }
@@ -135,19 +157,18 @@ internal static class TrainCommand
         _ => "constant",
     };
 
-    private static void Report(TrainingProgress p, bool live)
+    private static void Report(TrainingProgress p, ConsoleProgress progress, ConsoleProgress.Bar bar)
     {
-        string line = $"epoch {p.Epoch,3}/{p.Epochs}  step {p.Step,5}/{p.StepsPerEpoch}  loss {p.Loss:F4}  acc {p.Accuracy:F4}" +
-                      $"  {p.SamplesPerSecond,7:N0} samples/s  ETA {Clock(p.Remaining)}";
+        double done = p.Epoch - 1 + (double)p.Step / p.StepsPerEpoch;
         if (!p.EndOfEpoch)
         {
-            if (live) Console.Write("\r" + line);
+            bar.Report(done, $"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  acc {p.Accuracy:F4}  {p.SamplesPerSecond:N0} samples/s  ETA {Clock(p.Remaining)}");
             return;
         }
-        string end = $"epoch {p.Epoch,3}/{p.Epochs}  loss {p.Loss:F4}  acc {p.Accuracy:F4}" +
-                     (p.Validation is { } v ? $"  val acc {v.Accuracy:F4} nll {v.Nll:F4}" : "") +
-                     $"  lr {p.LearningRate:G3}  {p.SamplesPerSecond:N0} samples/s  elapsed {Clock(p.Elapsed)}  ETA {Clock(p.Remaining)}";
-        Console.WriteLine(live ? "\r" + end.PadRight(line.Length) : end);
+        bar.Report(p.Epoch);
+        progress.Line($"epoch {p.Epoch,3}/{p.Epochs}  loss {p.Loss:F4}  acc {p.Accuracy:F4}" +
+                      (p.Validation is { } v ? $"  val acc {v.Accuracy:F4} nll {v.Nll:F4}" : "") +
+                      $"  lr {p.LearningRate:G3}  {p.SamplesPerSecond:N0} samples/s  elapsed {Clock(p.Elapsed)}  ETA {Clock(p.Remaining)}");
     }
 
     internal static string Clock(TimeSpan t) =>
@@ -183,82 +204,7 @@ internal static class TrainCommand
             ["test_nll"] = test?.Nll,
             ["test_examples"] = test?.Count,
         };
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir != null) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        OutputFiles.WriteText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"wrote {path}");
-    }
-}
-
-/// <summary>A small <c>--name value</c> parser shared by the train and evaluate commands; errors name the option.</summary>
-internal sealed class Arguments
-{
-    private readonly Dictionary<string, string> _values = [];
-    private readonly HashSet<string> _used = [];
-    private readonly string _command;
-
-    public Arguments(string[] args, string command, string usage)
-    {
-        _command = command;
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (args[i] is "-h" or "--help")
-            {
-                Console.WriteLine(usage);
-                Help = true;
-                return;
-            }
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-                throw new ArgumentException($"unexpected argument '{args[i]}'.\n{usage}");
-            if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value.");
-            _values[args[i]] = args[++i];
-        }
-    }
-
-    public bool Help { get; }
-
-    public bool Has(string name) => _values.ContainsKey(name);
-
-    public string Required(string name)
-    {
-        _used.Add(name);
-        return _values.TryGetValue(name, out var v) ? v : throw new ArgumentException($"{_command} needs {name}.");
-    }
-
-    public string? Optional(string name)
-    {
-        _used.Add(name);
-        return _values.GetValueOrDefault(name);
-    }
-
-    public int Int(string name, int fallback, int min)
-    {
-        _used.Add(name);
-        if (!_values.TryGetValue(name, out var s)) return fallback;
-        return int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min ? v
-            : throw new ArgumentException($"{name} needs an integer ≥ {min}, got '{s}'.");
-    }
-
-    public double Double(string name, double fallback)
-    {
-        _used.Add(name);
-        if (!_values.TryGetValue(name, out var s)) return fallback;
-        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v >= 0 ? v
-            : throw new ArgumentException($"{name} needs a non-negative number, got '{s}'.");
-    }
-
-    public T Choice<T>(string name, T fallback, Dictionary<string, T> choices)
-    {
-        _used.Add(name);
-        if (!_values.TryGetValue(name, out var s)) return fallback;
-        return choices.TryGetValue(s.ToLowerInvariant(), out var v) ? v
-            : throw new ArgumentException($"{name} must be one of {string.Join(", ", choices.Keys)}, got '{s}'.");
-    }
-
-    public void RejectUnknown()
-    {
-        var unknown = _values.Keys.Where(k => !_used.Contains(k)).ToList();
-        if (unknown.Count > 0)
-            throw new ArgumentException($"unknown option{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown)}. Options: {string.Join(", ", _used.Order())}.");
     }
 }

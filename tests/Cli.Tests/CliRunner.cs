@@ -1,0 +1,75 @@
+using Tangent.Cli;
+
+namespace Tangent.Cli.Tests;
+
+/// <summary>Tests that run the program in-process share the console, so they run one at a time in this collection.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ConsoleCollection
+{
+    public const string Name = "console";
+}
+
+/// <summary>Runs <c>tangent</c> in-process with the console captured, and builds data roots from the committed fixtures.</summary>
+internal static class CliRunner
+{
+    public static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (o, e) = (Console.Out, Console.Error);
+        var (so, se) = (new StringWriter(), new StringWriter());
+        Console.SetOut(so);
+        Console.SetError(se);
+        try
+        {
+            int code = CommandLine.Run(args);
+            return (code, so.ToString(), se.ToString());
+        }
+        finally
+        {
+            Console.SetOut(o);
+            Console.SetError(e);
+        }
+    }
+
+    /// <summary>The repository root (holds tools/tangent and tests/data).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "tools", "tangent")) && Directory.Exists(Path.Combine(dir.FullName, "tests", "data", "fmnist")))
+                return dir.FullName;
+        throw new DirectoryNotFoundException("repository root (tools/tangent, tests/data) not found above the test binaries");
+    }
+
+    /// <summary>A fresh temporary directory.</summary>
+    public static string TempDirectory()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "tangent-cli-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>A data root with <c>NAME/</c> whose train and t10k files are both the fixture's 256 test images of <paramref name="set"/>.</summary>
+    public static string DataRoot(string set = "fmnist")
+    {
+        string root = TempDirectory();
+        string dir = Path.Combine(root, set);
+        Directory.CreateDirectory(dir);
+        foreach (var kind in new[] { "images-idx3", "labels-idx1" })
+        {
+            string src = Path.Combine(RepositoryRoot(), "tests", "data", set, $"t10k-{kind}-ubyte");
+            File.Copy(src, Path.Combine(dir, $"t10k-{kind}-ubyte"));
+            File.Copy(src, Path.Combine(dir, $"train-{kind}-ubyte"));
+        }
+        return root;
+    }
+
+    /// <summary>Asserts the shape of every user error: exit code 2, one line on stderr starting "tangent CMD: ", nothing else.</summary>
+    public static string AssertUserError((int Code, string Out, string Err) result, string command)
+    {
+        Assert.True(result.Code == 2, $"exit code {result.Code}; stderr: {result.Err}");
+        string[] lines = result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got {lines.Length}: {result.Err}");
+        Assert.StartsWith(command.Length == 0 ? "tangent: " : $"tangent {command}: ", lines[0]);
+        Assert.DoesNotContain("   at ", result.Err);
+        return lines[0];
+    }
+}
