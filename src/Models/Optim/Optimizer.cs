@@ -57,6 +57,16 @@ public abstract class Optimizer<T> : IDisposable where T : unmanaged
     /// <summary>The update for step <see cref="StepCount"/> (already incremented).</summary>
     protected abstract void StepCore(BufferView<T> parameters, BufferView<T> gradient);
 
+    /// <summary>
+    /// Restores a checkpointed optimiser's step count (Adam's bias correction reads it); its moment buffers are
+    /// restored through <see cref="State"/>. A resumed run then continues bit-identically.
+    /// </summary>
+    public void Restore(long stepCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        StepCount = stepCount;
+    }
+
     /// <summary>Zeroes the state and the step count.</summary>
     public virtual void Reset()
     {

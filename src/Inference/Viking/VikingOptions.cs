@@ -1,0 +1,106 @@
+using System.Globalization;
+using Tangent.Inference.Projection;
+
+namespace Tangent.Inference.Viking;
+
+/// <summary>How the ELBO's gradient with respect to θ̂ treats the kernel sample k = P(θ̂)ε.</summary>
+public enum ProjectionAdjoint
+{
+    /// <summary>k is a constant (<c>StopGradient</c>): the gradient is the loss gradient at the sample plus the KL's.</summary>
+    Stop,
+    /// <summary>
+    /// The exact derivative of k through P(θ̂) (the reference's custom VJP): for the cotangent c on k, a second
+    /// projection gives Pc and ν = (JJᵀ)⁻¹Jc, and the term −∇θ[⟨λ, J(θ) Pc⟩ + ⟨ν, J(θ) k⟩] comes from one
+    /// reverse-over-forward sweep (<c>Compose.VjpOfJvp</c> with two tangents).
+    /// </summary>
+    Exact,
+}
+
+/// <summary>
+/// Settings of a VIKING fit. The defaults are the reference's experiment settings (METHODS.md §3): 5 epochs of
+/// plain training, 5 of the two scales only, 50 of the full ELBO; Adam 1e-3; batch 32; one Monte Carlo sample per
+/// step; γ = 0.2; β = 0.01; log α = 4 and log σ_im = −2 initially; 10 reorthogonalised CG steps per projection; 100
+/// posterior samples from one alternating-projection pass over the training set.
+/// </summary>
+public sealed record VikingOptions
+{
+    /// <summary>Epochs of plain maximum-likelihood training (phase 1; 0 starts from the given parameters).</summary>
+    public int PlainEpochs { get; init; } = 5;
+
+    /// <summary>Epochs training only log α and log σ_im (phase 2).</summary>
+    public int ScaleEpochs { get; init; } = 5;
+
+    /// <summary>Epochs of the full ELBO (phase 3).</summary>
+    public int ElboEpochs { get; init; } = 50;
+
+    /// <summary>Examples per step and per projection.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Adam's learning rate in every phase.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Mixing γ of the stochastic alternating projections: ε̃ = √γ k + √(1−γ) η.</summary>
+    public double Gamma { get; init; } = 0.2;
+
+    /// <summary>Weight β of the KL in the loss Σᵢ ℓᵢ(θ_s) + β·KL.</summary>
+    public double Beta { get; init; } = 0.01;
+
+    /// <summary>Initial log α (α: the prior precision, σ_ker² = 1/α).</summary>
+    public double InitialLogPrecision { get; init; } = 4;
+
+    /// <summary>Initial log σ_im.</summary>
+    public double InitialLogImageScale { get; init; } = -2;
+
+    /// <summary>The gradient through the projection.</summary>
+    public ProjectionAdjoint Adjoint { get; init; } = ProjectionAdjoint.Stop;
+
+    /// <summary>Whose kernel: the loss Jacobian (classification) or the output Jacobian (GGN; regression).</summary>
+    public KernelJacobian Jacobian { get; init; } = KernelJacobian.Loss;
+
+    /// <summary>Gaussian noise variance σ² of a regression likelihood; null: the mean squared residual after phase 1.</summary>
+    public double? NoiseVariance { get; init; }
+
+    /// <summary>CG steps per projection.</summary>
+    public int ProjectionSteps { get; init; } = 10;
+
+    /// <summary>Relative residual ‖J Pε‖/‖J ε‖ above which a projection is reported as not converged.</summary>
+    public double ResidualLimit { get; init; } = 0.1;
+
+    /// <summary>Posterior samples S kept for prediction.</summary>
+    public int PosteriorSamples { get; init; } = 100;
+
+    /// <summary>Alternating-projection passes over the training set for the posterior samples.</summary>
+    public int PosteriorPasses { get; init; } = 1;
+
+    /// <summary>Vectors per batched projection in the posterior passes (memory grows with it).</summary>
+    public int ProjectionChunk { get; init; } = 20;
+
+    /// <summary>Seed of the initialisation, the data order and every random draw.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>The schedule as "plain,scales,elbo" epochs.</summary>
+    public string Schedule => string.Create(CultureInfo.InvariantCulture, $"{PlainEpochs},{ScaleEpochs},{ElboEpochs}");
+
+    /// <summary>Throws naming the first setting that makes no sense.</summary>
+    public void Validate()
+    {
+        if (PlainEpochs < 0 || ScaleEpochs < 0 || ElboEpochs < 0) throw new ArgumentException($"VIKING: epochs {Schedule} must not be negative.");
+        if (BatchSize < 1) throw new ArgumentException($"VIKING: batch size {BatchSize} must be positive.");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentException($"VIKING: learning rate {LearningRate} must be a positive number.");
+        if (!(Gamma >= 0 && Gamma <= 1)) throw new ArgumentException($"VIKING: γ = {Gamma} must lie in [0, 1].");
+        if (!(Beta >= 0) || !double.IsFinite(Beta)) throw new ArgumentException($"VIKING: β = {Beta} must be a non-negative number.");
+        if (!double.IsFinite(InitialLogPrecision) || !double.IsFinite(InitialLogImageScale))
+            throw new ArgumentException($"VIKING: initial log α = {InitialLogPrecision} and log σ_im = {InitialLogImageScale} must be finite.");
+        if (NoiseVariance is { } v && !(v > 0 && double.IsFinite(v))) throw new ArgumentException($"VIKING: noise variance {v} must be a positive number.");
+        if (ProjectionSteps < 1) throw new ArgumentException($"VIKING: {ProjectionSteps} CG steps per projection; at least 1 is needed.");
+        if (!(ResidualLimit > 0)) throw new ArgumentException($"VIKING: residual limit {ResidualLimit} must be positive.");
+        if (PosteriorSamples < 1 || PosteriorPasses < 1 || ProjectionChunk < 1)
+            throw new ArgumentException($"VIKING: posterior samples {PosteriorSamples}, passes {PosteriorPasses} and chunk {ProjectionChunk} must be positive.");
+    }
+
+    /// <summary>The settings that determine a run's numbers, as text (checkpoints refuse to resume under others).</summary>
+    public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
+        $"schedule={Schedule};batch={BatchSize};lr={LearningRate:R};gamma={Gamma:R};beta={Beta:R};logalpha0={InitialLogPrecision:R};" +
+        $"logsigma0={InitialLogImageScale:R};adjoint={Adjoint};jacobian={Jacobian};noise={NoiseVariance?.ToString("R", CultureInfo.InvariantCulture) ?? "auto"};" +
+        $"cg={ProjectionSteps};seed={Seed}");
+}
