@@ -47,19 +47,37 @@ internal static class CliRunner
         return dir;
     }
 
-    /// <summary>A data root with <c>NAME/</c> whose train and t10k files are both the fixture's 256 test images of <paramref name="set"/>.</summary>
-    public static string DataRoot(string set = "fmnist")
+    /// <summary>A data root with <c>fmnist/</c> and <c>mnist/</c> whose train and t10k files are both the fixture's 256 test images.</summary>
+    public static string DataRoot()
     {
         string root = TempDirectory();
-        string dir = Path.Combine(root, set);
-        Directory.CreateDirectory(dir);
-        foreach (var kind in new[] { "images-idx3", "labels-idx1" })
+        foreach (string set in new[] { "fmnist", "mnist" })
         {
-            string src = Path.Combine(RepositoryRoot(), "tests", "data", set, $"t10k-{kind}-ubyte");
-            File.Copy(src, Path.Combine(dir, $"t10k-{kind}-ubyte"));
-            File.Copy(src, Path.Combine(dir, $"train-{kind}-ubyte"));
+            string dir = Path.Combine(root, set);
+            Directory.CreateDirectory(dir);
+            foreach (var kind in new[] { "images-idx3", "labels-idx1" })
+            {
+                string src = Path.Combine(RepositoryRoot(), "tests", "data", set, $"t10k-{kind}-ubyte");
+                File.Copy(src, Path.Combine(dir, $"t10k-{kind}-ubyte"));
+                File.Copy(src, Path.Combine(dir, $"train-{kind}-ubyte"));
+            }
         }
         return root;
+    }
+
+    /// <summary>
+    /// An fmnist-cnn checkpoint with small deterministic weights (θ_i = 0.05·sin(i), so predictions vary between
+    /// inputs) in <paramref name="directory"/>; <paramref name="edit"/> may change θ before it is saved.
+    /// </summary>
+    public static string FmnistCnnCheckpoint(string directory, Action<float[]>? edit = null)
+    {
+        var model = Tangent.Models.Zoo.ModelZoo.Create("fmnist-cnn");
+        var theta = new float[model.Network.ParameterCount];
+        for (int i = 0; i < theta.Length; i++) theta[i] = 0.05f * MathF.Sin(i);
+        edit?.Invoke(theta);
+        string path = Path.Combine(directory, $"cnn-{Guid.NewGuid():N}.safetensors");
+        Tangent.Models.Zoo.ZooCheckpoint.Save(path, model, theta, []);
+        return path;
     }
 
     /// <summary>Asserts the shape of every user error: exit code 2, one line on stderr starting "tangent CMD: ", nothing else.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Tangent.Inference.Posteriors;
 using Tangent.Kernels.Backends;
 using Tangent.Models.Checkpoints;
 using Tangent.Models.Data;
@@ -84,7 +85,8 @@ internal static class CommandLine
     internal static bool IsUserError(Exception e) =>
         e is ArgumentException or InvalidOperationException or IOException or InvalidDataException or NotSupportedException
             or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException
-            or DataFormatException or CheckpointFormatException or CheckpointMismatchException or DeviceOutOfMemoryException;
+            or DataFormatException or CheckpointFormatException or CheckpointMismatchException or InferenceDataException
+            or DeviceOutOfMemoryException;
 
     /// <summary>The message on one line, without .NET's " (Parameter 'x')" suffix.</summary>
     internal static string OneLine(Exception e)
