@@ -11,12 +11,14 @@ public static class DataRoot
     /// <c>data/</c> directory in the current directory or one of its ancestors. Throws naming the places looked at
     /// when there is none.
     /// </summary>
-    public static string Resolve(string? explicitRoot = null)
+    public static string Resolve(string? explicitRoot = null) =>
+        Resolve(explicitRoot, Environment.GetEnvironmentVariable(EnvironmentVariable), Directory.GetCurrentDirectory());
+
+    /// <summary><see cref="Resolve(string?)"/> with the environment variable's value and the current directory given.</summary>
+    internal static string Resolve(string? explicitRoot, string? environment, string start)
     {
         if (!string.IsNullOrEmpty(explicitRoot)) return Path.GetFullPath(explicitRoot);
-        string? env = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (!string.IsNullOrEmpty(env)) return Path.GetFullPath(env);
-        string start = Directory.GetCurrentDirectory();
+        if (!string.IsNullOrEmpty(environment)) return Path.GetFullPath(environment);
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             string candidate = Path.Combine(dir.FullName, "data");

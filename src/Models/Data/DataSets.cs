@@ -64,7 +64,7 @@ public static class DataSets
 
     /// <summary>
     /// Loads data set <paramref name="name"/>'s <paramref name="split"/> from <paramref name="root"/> (default:
-    /// <see cref="DataRoot.Resolve"/>). Unknown names list the valid ones; missing files are named together with
+    /// <see cref="DataRoot.Resolve(string?)"/>). Unknown names list the valid ones; missing files are named together with
     /// the places looked at and the hint to run <c>tools/get-data.sh</c>.
     /// </summary>
     public static DataSet Load(string name, DataSplit split, string? root = null)

@@ -56,13 +56,28 @@ public class DataSetsTests
         var d28 = DataSets.Load("digits28", DataSplit.Train, TestPaths.Fixtures);
         Assert.Equal((100, 1, 28, 28), (d28.Count, d28.Channels, d28.Height, d28.Width));
         Assert.Equal(d8.Labels, d28.Labels);
-        // Each upscaled pixel is a convex combination of source pixels: within the source range of its image.
+        // Bilinear interpolation with PyTorch's align_corners=False map s = (o + ½)·8/28 − ½, clamped to [0, 7], written
+        // here from its definition in float64: a nearest-neighbour or differently aligned upscale differs by up to a
+        // pixel step (1/16), while storing the result as float32 rounds it by at most 6e-8 (values lie in [0, 1]).
+        static (int Lo, int Hi, double Frac) Source(int o)
+        {
+            double s = Math.Clamp((o + 0.5) * 8 / 28 - 0.5, 0, 7);
+            int lo = (int)Math.Floor(s);
+            return (lo, Math.Min(lo + 1, 7), s - lo);
+        }
         for (int i = 0; i < 100; i++)
         {
             var s = d8.Sample(i).ToArray();
             var t = d28.Sample(i).ToArray();
-            Assert.InRange(t.Min(), s.Min() - 1e-6f, s.Max() + 1e-6f);
-            Assert.InRange(t.Max(), s.Min() - 1e-6f, s.Max() + 1e-6f);
+            for (int r = 0; r < 28; r++)
+                for (int c = 0; c < 28; c++)
+                {
+                    var (r0, r1, fr) = Source(r);
+                    var (c0, c1, fc) = Source(c);
+                    double top = s[r0 * 8 + c0] * (1 - fc) + s[r0 * 8 + c1] * fc;
+                    double bottom = s[r1 * 8 + c0] * (1 - fc) + s[r1 * 8 + c1] * fc;
+                    Assert.Equal(top * (1 - fr) + bottom * fr, t[r * 28 + c], 1e-6);
+                }
         }
     }
 
@@ -99,8 +114,31 @@ public class DataSetsTests
     }
 
     [Fact]
-    public void DataRootPrefersExplicitThenEnvironment()
+    public void DataRootPrefersExplicitThenEnvironmentThenTheNearestDataDirectory()
     {
-        Assert.Equal(Path.GetFullPath(TestPaths.Fixtures), DataRoot.Resolve(TestPaths.Fixtures));
+        string root = TestPaths.NewTempDirectory();
+        string start = Path.Combine(root, "a", "b");
+        Directory.CreateDirectory(start);
+        string explicitRoot = Path.Combine(root, "explicit"), environment = Path.Combine(root, "environment");
+        Assert.Equal(explicitRoot, DataRoot.Resolve(explicitRoot, environment, start));
+        Assert.Equal(environment, DataRoot.Resolve(null, environment, start));
+        Assert.Equal(environment, DataRoot.Resolve("", environment, start));
+
+        // Neither given: the nearest data/ at or above the start directory.
+        Assert.All(AncestorsOf(root), d => Assert.False(Directory.Exists(Path.Combine(d, "data")), $"{d}/data exists: the test needs a temp dir without one above it"));
+        var e = Assert.Throws<DirectoryNotFoundException>(() => DataRoot.Resolve(null, "", start));
+        Assert.Contains(start, e.Message);
+        Assert.Contains(DataRoot.EnvironmentVariable, e.Message);
+        Directory.CreateDirectory(Path.Combine(root, "data"));
+        Assert.Equal(Path.Combine(root, "data"), DataRoot.Resolve(null, null, start));
+        Directory.CreateDirectory(Path.Combine(root, "a", "data"));
+        Assert.Equal(Path.Combine(root, "a", "data"), DataRoot.Resolve(null, null, start));
+        Directory.CreateDirectory(Path.Combine(start, "data"));
+        Assert.Equal(Path.Combine(start, "data"), DataRoot.Resolve(null, null, start));
+    }
+
+    private static IEnumerable<string> AncestorsOf(string dir)
+    {
+        for (var d = new DirectoryInfo(dir); d is not null; d = d.Parent) yield return d.FullName;
     }
 }
