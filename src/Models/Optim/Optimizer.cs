@@ -42,6 +42,16 @@ public abstract class Optimizer<T> : IDisposable where T : unmanaged
     /// <summary>Steps taken so far (t after the step; Adam's bias correction uses it).</summary>
     public long StepCount { get; protected set; }
 
+    /// <summary>
+    /// Sets the step count after <see cref="State"/> has been restored from a checkpoint (Adam's bias correction depends
+    /// on it), so that a resumed run continues exactly where the saved one stopped.
+    /// </summary>
+    public void RestoreStepCount(long stepCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        StepCount = stepCount;
+    }
+
     /// <summary>The state buffers by name (e.g. "exp_avg", "exp_avg_sq"; PyTorch's names), for checkpointing.</summary>
     public abstract IReadOnlyList<(string Name, DeviceBuffer<T> Buffer)> State { get; }
 
