@@ -21,13 +21,7 @@ public sealed class FeatureLaplaceTests
     private static readonly Network MapNet = Mlp(Inputs, [8], Classes);
     private static readonly Network SurrogateNet = Surrogate(Inputs, [6], Features, Classes);
 
-    private static DataSet Blobs(int count, int seed)
-    {
-        var rng = new Random(seed);
-        var labels = Enumerable.Range(0, count).Select(i => i % Classes).ToArray();
-        var x = labels.SelectMany(c => Enumerable.Range(0, Inputs).Select(d => (float)((d == c ? 1.5 : 0) + 0.7 * (2 * rng.NextDouble() - 1)))).ToArray();
-        return new DataSet("blobs", x, new Shape(Inputs), labels, Classes);
-    }
+    private static DataSet Blobs(int count, int seed) => ScallaTestSupport.Blobs(count, Inputs, Classes, seed);
 
     private static (float[] Theta, float[] Phi) Parameters() =>
         (MapNet.InitialParameters(11), Uniform(new Random(12), SurrogateNet.ParameterCount, 0.6).Select(v => (float)v).ToArray());

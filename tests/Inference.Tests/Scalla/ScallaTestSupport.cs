@@ -18,6 +18,28 @@ internal static class ScallaTestSupport
     public static Network Surrogate(int inputs, int[] widths, int features, int classes) =>
         new(ModelZoo.Mlp(inputs, widths, features * classes, ActivationKind.Tanh).Add("reshape", new Reshape(new Shape(features, classes))), new Shape(inputs));
 
+    /// <summary>The repository's <c>tests/data</c> directory (committed fixtures), found above the test binary.</summary>
+    public static string Fixtures { get; } = FindFixtures();
+
+    private static string FindFixtures()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "tests", "data");
+            if (Directory.Exists(Path.Combine(candidate, "fmnist"))) return candidate;
+        }
+        throw new DirectoryNotFoundException($"tests/data not found above {AppContext.BaseDirectory}.");
+    }
+
+    /// <summary>Gaussian blobs in R^inputs, class c centred at 1.5·e_c (classes ≤ inputs), a classification set.</summary>
+    public static Tangent.Models.Data.DataSet Blobs(int count, int inputs, int classes, int seed)
+    {
+        var rng = new Random(seed);
+        var labels = Enumerable.Range(0, count).Select(i => i % classes).ToArray();
+        var x = labels.SelectMany(c => Enumerable.Range(0, inputs).Select(d => (float)((d == c ? 1.5 : 0) + 0.7 * (2 * rng.NextDouble() - 1)))).ToArray();
+        return new Tangent.Models.Data.DataSet("blobs", x, new Shape(inputs), labels, classes);
+    }
+
     /// <summary>Uniform values in [−scale, scale].</summary>
     public static double[] Uniform(Random rng, int n, double scale = 1) => Enumerable.Range(0, n).Select(_ => scale * (2 * rng.NextDouble() - 1)).ToArray();
 
