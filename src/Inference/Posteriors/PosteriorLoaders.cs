@@ -13,5 +13,6 @@ public static class PosteriorLoaders
         new Dictionary<string, Func<StoredPosterior, Backend, IPosterior>>(StringComparer.Ordinal)
         {
             [MapPosterior.MethodName] = MapPosterior.Load,
+            [Scalla.ScallaPosterior.MethodName] = Scalla.ScallaPosterior.Load,
         };
 }

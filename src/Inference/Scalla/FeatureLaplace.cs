@@ -2,6 +2,7 @@ using MathNet.Numerics.LinearAlgebra;
 using Tangent.Engine;
 using Tangent.Engine.Execution;
 using Tangent.Engine.Tracing;
+using Tangent.Inference.Numerics;
 using Tangent.Kernels.Backends;
 using Tangent.Models.Data;
 using Tangent.Models.Layers;
@@ -106,45 +107,28 @@ public static class FeatureLaplace
     });
 
     /// <summary>
-    /// Σ_w = (H + αI)⁻¹ by Cholesky. When the factorisation fails (H + αI not numerically positive definite, e.g. α = 0
-    /// with a rank-deficient H), jitter 10⁻⁶·mean(diag) is added and doubled until it succeeds; the jitter used is
-    /// returned so that it can be reported.
+    /// Σ_w = (H + αI)⁻¹ by Cholesky with the inference core's jitter policy (<see cref="Cholesky.FactorWithJitter"/>):
+    /// when H + αI is not numerically positive definite (e.g. α = 0 with a rank-deficient H) a diagonal jitter is added,
+    /// and returned so that it can be reported.
     /// </summary>
     public static FeatureCovariance Covariance(FeaturePrecision precision, double alpha)
     {
         if (!(alpha >= 0) || !double.IsFinite(alpha)) throw new ArgumentOutOfRangeException(nameof(alpha), $"prior precision α = {alpha} must be a finite non-negative number.");
         int m = precision.Features;
-        var a = Matrix<double>.Build.Dense(m, m, (i, j) => precision.Precision[i * m + j] + (i == j ? alpha : 0));
-        double jitter = 0, scale = Math.Max(a.Diagonal().Average(), 1e-300);
-        for (int attempt = 0; attempt < 60; attempt++)
-        {
-            var shifted = jitter == 0 ? a : a + Matrix<double>.Build.DenseIdentity(m) * jitter;
-            if (TryCholesky(shifted, out var cholesky))
+        var factor = (double[])precision.Precision.Clone();
+        for (int i = 0; i < m; i++) factor[i * m + i] += alpha;
+        var outcome = Cholesky.FactorWithJitter(factor, m, $"the feature precision H + αI (α = {alpha})");
+        // Σ_w = L⁻ᵀL⁻¹: entry (i, j) is the dot product of columns i and j of L⁻¹ (lower triangular, so rows k ≥ max(i, j)).
+        var inverse = Cholesky.InvertFactor(factor, m);
+        var covariance = new double[m * m];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j <= i; j++)
             {
-                var inverse = cholesky!.Solve(Matrix<double>.Build.DenseIdentity(m));
-                var result = new double[m * m];
-                for (int i = 0; i < m; i++)
-                    for (int j = 0; j < m; j++) result[i * m + j] = 0.5 * (inverse[i, j] + inverse[j, i]);
-                return new FeatureCovariance(result, alpha, jitter);
+                double sum = 0;
+                for (int k = i; k < m; k++) sum += inverse[k * m + i] * inverse[k * m + j];
+                covariance[i * m + j] = covariance[j * m + i] = sum;
             }
-            jitter = jitter == 0 ? 1e-6 * scale : 2 * jitter;
-        }
-        throw new ArithmeticException($"the feature precision H + αI (α = {alpha}) stays non-positive-definite even with jitter {jitter:G3}; H is not finite or far from symmetric.");
-    }
-
-    private static bool TryCholesky(Matrix<double> a, out MathNet.Numerics.LinearAlgebra.Factorization.Cholesky<double>? cholesky)
-    {
-        cholesky = null;
-        if (!a.Enumerate().All(double.IsFinite)) return false;
-        try
-        {
-            cholesky = a.Cholesky();
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
+        return new FeatureCovariance(covariance, alpha, outcome.Jitter);
     }
 
     /// <summary>

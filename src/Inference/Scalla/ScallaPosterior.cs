@@ -23,11 +23,14 @@ public sealed class ScallaPosterior : IPosterior
     /// <summary>Name of H [m, m] (float64) in posterior files (kept so that α can be changed without the training data).</summary>
     public const string PrecisionTensor = "scalla.precision";
 
-    /// <summary>Metadata key of the surrogate's zoo name.</summary>
-    public const string SurrogateModelKey = "scalla.surrogate_model";
+    /// <summary>The method's name in posterior files.</summary>
+    public const string MethodName = "scalla";
 
-    /// <summary>Metadata key of the surrogate's configuration (JSON).</summary>
-    public const string SurrogateConfigKey = "scalla.surrogate_config";
+    /// <summary>Hyperparameter holding the surrogate's zoo name.</summary>
+    public const string SurrogateModelKey = "surrogate_model";
+
+    /// <summary>Hyperparameter holding the surrogate's configuration (JSON).</summary>
+    public const string SurrogateConfigKey = "surrogate_config";
 
     private readonly Backend _backend;
     private readonly Dictionary<int, Plan<float>> _plans = [];
@@ -74,7 +77,7 @@ public sealed class ScallaPosterior : IPosterior
     }
 
     /// <inheritdoc />
-    public string Method => "scalla";
+    public string Method => MethodName;
 
     /// <inheritdoc />
     public ZooModel Model { get; }
@@ -152,25 +155,36 @@ public sealed class ScallaPosterior : IPosterior
     }
 
     /// <summary>
-    /// Rebuilds the posterior from a posterior file's method part: the surrogate (zoo name and configuration in the
-    /// metadata, φ as <c>surrogate.NAME</c> tensors), H and Σ_w; every tensor is checked before use.
+    /// Rebuilds the posterior from a posterior file's contents (the loader of <see cref="PosteriorLoaders"/>): the
+    /// surrogate from its zoo name and configuration in the hyperparameters, φ from the <c>surrogate.NAME</c> tensors,
+    /// H and Σ_w; every tensor is checked before use.
     /// </summary>
-    public static ScallaPosterior Load(ZooModel map, float[] parameters, float[] state, SafeTensorsFile file, Backend backend)
+    public static IPosterior Load(StoredPosterior stored, Backend backend)
     {
-        string Meta(string key) => file.Metadata.TryGetValue(key, out var v) ? v
-            : throw new InvalidDataException($"{file.Source}: a ScaLLA posterior file needs '{key}' in its metadata.");
-        var surrogate = ModelZoo.Create(Meta(SurrogateModelKey), ModelConfig.FromJson(Meta(SurrogateConfigKey)));
-        var phi = SurrogateCheckpoint.ReadSurrogate(file, surrogate.Network);
-        int m = surrogate.Network.OutputShape[0];
-        double[] Square(string name)
+        string Hyper(string key) => stored.Hyperparameters.TryGetValue(key, out var v) ? v
+            : throw new PosteriorFileException($"{stored.Source}: hyperparameter '{key}' of method '{MethodName}' is missing.");
+        ZooModel surrogate;
+        float[] phi;
+        try
         {
-            if (!file.TryGet(name, out var t) || t.Shape != new Shape(m, m))
-                throw new InvalidDataException($"{file.Source}: '{name}' is missing or not of shape [{m}, {m}].");
-            return t.ToDoubleArray();
+            surrogate = ModelZoo.Create(Hyper(SurrogateModelKey), ModelConfig.FromJson(Hyper(SurrogateConfigKey)));
+            phi = SurrogateCheckpoint.ReadSurrogate(stored.Tensors, surrogate.Network, stored.Source);
         }
-        var hyper = file.Metadata.Where(kv => kv.Key.StartsWith("scalla.", StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key["scalla.".Length..], kv => kv.Value);
-        return new ScallaPosterior(map, parameters, state, surrogate, phi, Square(PrecisionTensor), Square(CovarianceTensor), hyper, backend);
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            throw new PosteriorFileException(e.Message.StartsWith(stored.Source, StringComparison.Ordinal) ? e.Message : $"{stored.Source}: {e.Message}");
+        }
+        int m = surrogate.Network.OutputShape.Rank == 2 ? surrogate.Network.OutputShape[0] : 0;
+        var shape = new Shape(m, m);
+        try
+        {
+            return new ScallaPosterior(stored.Model, stored.Parameters, stored.State, surrogate, phi, stored.Tensor(PrecisionTensor, shape),
+                stored.Tensor(CovarianceTensor, shape), stored.Hyperparameters, backend);
+        }
+        catch (ArgumentException e)
+        {
+            throw new PosteriorFileException($"{stored.Source}: {e.Message}");
+        }
     }
 
     /// <summary>The hyperparameters ScaLLA records: α, the jitter, m, the output scale and the surrogate's identity.</summary>
@@ -184,8 +198,8 @@ public sealed class ScallaPosterior : IPosterior
             ["biased"] = options.Biased ? "true" : "false",
             ["context"] = context ?? "",
             ["options"] = options.ToJson(),
-            ["surrogate_model"] = surrogate.Name,
-            ["surrogate_config"] = surrogate.Config.ToJson(),
+            [SurrogateModelKey] = surrogate.Name,
+            [SurrogateConfigKey] = surrogate.Config.ToJson(),
         };
 
     /// <inheritdoc />

@@ -44,13 +44,21 @@ public static class SurrogateCheckpoint
     public static IEnumerable<SafeTensor> SurrogateTensors(Network surrogate, float[] phi) =>
         surrogate.Parameters.Entries.Select(e => SafeTensor.FromSingles(SurrogatePrefix + e.Name, e.Shape, phi.AsSpan(e.Offset, e.Shape.Length)));
 
-    /// <summary>φ from the <c>surrogate.NAME</c> tensors of <paramref name="file"/>, every tensor checked first.</summary>
-    public static float[] ReadSurrogate(SafeTensorsFile file, Network surrogate)
+    /// <summary>
+    /// φ from the <c>surrogate.NAME</c> tensors among <paramref name="tensors"/> (by name), every one checked first: a
+    /// missing or misshapen tensor is an <see cref="InvalidDataException"/> naming it, both shapes and <paramref name="source"/>.
+    /// </summary>
+    public static float[] ReadSurrogate(IReadOnlyDictionary<string, SafeTensor> tensors, Network surrogate, string source)
     {
-        var expected = surrogate.Parameters.Entries.Select(e => (SurrogatePrefix + e.Name, e.Shape)).ToList();
-        Checkpoint.CheckShapes(file, expected, allowUnexpected: true);
+        var problems = new List<string>();
+        foreach (var e in surrogate.Parameters.Entries)
+        {
+            if (!tensors.TryGetValue(SurrogatePrefix + e.Name, out var t)) problems.Add($"'{SurrogatePrefix}{e.Name}' is missing (surrogate shape {e.Shape})");
+            else if (t.Shape != e.Shape) problems.Add($"'{SurrogatePrefix}{e.Name}' has shape {t.Shape}, the surrogate {e.Shape}");
+        }
+        if (problems.Count > 0) throw new InvalidDataException($"{source} does not hold the surrogate's parameters: {string.Join("; ", problems)}.");
         var phi = new float[surrogate.ParameterCount];
-        foreach (var e in surrogate.Parameters.Entries) file[SurrogatePrefix + e.Name].CopyTo(phi.AsSpan(e.Offset, e.Shape.Length));
+        foreach (var e in surrogate.Parameters.Entries) tensors[SurrogatePrefix + e.Name].CopyTo(phi.AsSpan(e.Offset, e.Shape.Length));
         return phi;
     }
 
@@ -81,7 +89,7 @@ public static class SurrogateCheckpoint
         {
             throw new InvalidDataException($"{path}: the loss curve is not valid JSON ({e.Message}).");
         }
-        var phi = ReadSurrogate(file, surrogate);
+        var phi = ReadSurrogate(file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal), surrogate, path);
         var state = new List<(string, float[])>();
         foreach (var name in new[] { "exp_avg", "exp_avg_sq" })
         {
