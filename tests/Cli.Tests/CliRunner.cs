@@ -47,7 +47,7 @@ internal static class CliRunner
         return dir;
     }
 
-    /// <summary>A data root with <c>fmnist/</c> and <c>mnist/</c> whose train and t10k files are both the fixture's 256 test images.</summary>
+    /// <summary>A data root with <c>fmnist/</c> and <c>mnist/</c> whose train and t10k files are both the fixture's 256 test images, and the digits fixture.</summary>
     public static string DataRoot()
     {
         string root = TempDirectory();
@@ -62,23 +62,29 @@ internal static class CliRunner
                 File.Copy(src, Path.Combine(dir, $"train-{kind}-ubyte"));
             }
         }
+        Directory.CreateDirectory(Path.Combine(root, "digits"));
+        File.Copy(Path.Combine(RepositoryRoot(), "tests", "data", "digits", "digits.csv"), Path.Combine(root, "digits", "digits.csv"));
         return root;
     }
 
     /// <summary>
-    /// An fmnist-cnn checkpoint with small deterministic weights (θ_i = 0.05·sin(i), so predictions vary between
-    /// inputs) in <paramref name="directory"/>; <paramref name="edit"/> may change θ before it is saved.
+    /// A checkpoint of zoo model <paramref name="model"/> (configuration <paramref name="config"/>, k=v;…) with small
+    /// deterministic weights θ_i = 0.05·sin(i), so predictions vary between inputs, in <paramref name="directory"/>;
+    /// <paramref name="edit"/> may change θ before it is saved.
     /// </summary>
-    public static string FmnistCnnCheckpoint(string directory, Action<float[]>? edit = null)
+    public static string Checkpoint(string directory, string model, string? config = null, Action<float[]>? edit = null)
     {
-        var model = Tangent.Models.Zoo.ModelZoo.Create("fmnist-cnn");
-        var theta = new float[model.Network.ParameterCount];
+        var zoo = Tangent.Models.Zoo.ModelZoo.Create(model, Tangent.Models.Zoo.ModelConfig.Parse(config));
+        var theta = new float[zoo.Network.ParameterCount];
         for (int i = 0; i < theta.Length; i++) theta[i] = 0.05f * MathF.Sin(i);
         edit?.Invoke(theta);
-        string path = Path.Combine(directory, $"cnn-{Guid.NewGuid():N}.safetensors");
-        Tangent.Models.Zoo.ZooCheckpoint.Save(path, model, theta, []);
+        string path = Path.Combine(directory, $"{model}-{Guid.NewGuid():N}.safetensors");
+        Tangent.Models.Zoo.ZooCheckpoint.Save(path, zoo, theta, zoo.Network.InitialState());
         return path;
     }
+
+    /// <summary>An fmnist-cnn checkpoint as <see cref="Checkpoint"/> makes it.</summary>
+    public static string FmnistCnnCheckpoint(string directory, Action<float[]>? edit = null) => Checkpoint(directory, "fmnist-cnn", null, edit);
 
     /// <summary>Asserts the shape of every user error: exit code 2, one line on stderr starting "tangent CMD: ", nothing else.</summary>
     public static string AssertUserError((int Code, string Out, string Err) result, string command)

@@ -41,13 +41,16 @@ internal static class CliOptions
         CustomParser = r => ParseDouble(r, name),
     };
 
-    /// <summary>An optional non-negative finite number (null when absent).</summary>
-    public static Option<double?> OptionalDouble(string name, string description) => new(name)
+    /// <summary>An optional non-negative (or, when <paramref name="positive"/>, positive) finite number; null when absent.</summary>
+    public static Option<double?> OptionalDouble(string name, string description, bool positive = false) => new(name)
     {
         Description = description,
         HelpName = "X",
-        CustomParser = r => ParseDouble(r, name),
+        CustomParser = r => ParseDouble(r, name, positive),
     };
+
+    /// <summary>A flag (no value).</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
     /// <summary>An optional choice among <paramref name="choices"/> (case-insensitive); null when absent.</summary>
     public static Option<T?> OptionalChoice<T>(string name, string description, IReadOnlyDictionary<string, T> choices) where T : struct => new(name)
@@ -109,11 +112,11 @@ internal static class CliOptions
         return min;
     }
 
-    private static double ParseDouble(ArgumentResult r, string name)
+    private static double ParseDouble(ArgumentResult r, string name, bool positive = false)
     {
         string s = r.Tokens[^1].Value;
-        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v >= 0) return v;
-        r.AddError($"{name} needs a non-negative number, got '{s}'.");
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && (positive ? v > 0 : v >= 0)) return v;
+        r.AddError($"{name} needs a {(positive ? "positive" : "non-negative")} number, got '{s}'.");
         return 0;
     }
 }
