@@ -109,7 +109,8 @@ public static class Checkpoint
 
     /// <summary>
     /// Fills each group's values from the file (F32/F64 converted to <typeparamref name="T"/>). The whole file is
-    /// checked against all groups first (missing, mismatched or unexpected tensors), so on error nothing is written.
+    /// checked against all groups first (missing, mismatched or unexpected tensors, F64 values beyond float's range),
+    /// so on error nothing is written.
     /// </summary>
     public static void Load<T>(SafeTensorsFile file, IReadOnlyList<(ParameterLayout Layout, T[] Values)> groups, bool allowUnexpected = false)
         where T : unmanaged
@@ -119,6 +120,8 @@ public static class Checkpoint
             if (values.Length != layout.Count)
                 throw new ArgumentException($"layout '{layout.GroupName}' has {layout.Count} values; the destination has {values.Length}.");
         CheckShapes(file, groups.SelectMany(g => g.Layout.Entries.Select(e => (e.Name, e.Shape))), allowUnexpected);
+        foreach (var (layout, _) in groups)
+            foreach (var e in layout.Entries) file[e.Name].CheckConvertible<T>();
         foreach (var (layout, values) in groups)
             foreach (var e in layout.Entries)
                 file[e.Name].CopyTo(values.AsSpan(e.Offset, e.Shape.Length));

@@ -15,18 +15,21 @@ public enum TensorDType
 
 /// <summary>
 /// One named tensor of a safetensors file: dtype, row-major shape and the raw little-endian bytes. Values can be read
-/// back as float or double whatever the stored dtype (F64 → float rounds to nearest; F32 → double is exact).
+/// back as float or double whatever the stored dtype (F64 → float rounds to nearest, and a finite value beyond
+/// float's range is an error rather than ±∞; F32 → double is exact).
 /// </summary>
 public sealed class SafeTensor
 {
     private readonly ReadOnlyMemory<byte> _bytes;
+    private readonly string _source;
 
-    private SafeTensor(string name, TensorDType dtype, Shape shape, ReadOnlyMemory<byte> bytes)
+    private SafeTensor(string name, TensorDType dtype, Shape shape, ReadOnlyMemory<byte> bytes, string source = "(memory)")
     {
         Name = name;
         DType = dtype;
         Shape = shape;
         _bytes = bytes;
+        _source = source;
     }
 
     /// <summary>Name (for parameters: the layout's name, e.g. <c>conv1.weight</c>).</summary>
@@ -78,10 +81,15 @@ public sealed class SafeTensor
         throw new NotSupportedException($"tensor '{name}': element type {typeof(T).Name} is not supported (float, double).");
     }
 
-    /// <summary>A tensor over bytes already validated by the reader (no copy).</summary>
-    internal static SafeTensor Wrap(string name, TensorDType dtype, Shape shape, ReadOnlyMemory<byte> bytes) => new(name, dtype, shape, bytes);
+    /// <summary>A tensor over bytes already validated by the reader (no copy); <paramref name="source"/> names the file in errors.</summary>
+    internal static SafeTensor Wrap(string name, TensorDType dtype, Shape shape, ReadOnlyMemory<byte> bytes, string source) =>
+        new(name, dtype, shape, bytes, source);
 
-    /// <summary>Writes the values into <paramref name="destination"/> (length = element count) as <typeparamref name="T"/> (float or double).</summary>
+    /// <summary>
+    /// Writes the values into <paramref name="destination"/> (length = element count) as <typeparamref name="T"/>
+    /// (float or double). An F64 value too large for float is a <see cref="CheckpointFormatException"/> naming the
+    /// tensor and the element (±∞ and NaN stay what they are).
+    /// </summary>
     public void CopyTo<T>(Span<T> destination) where T : unmanaged
     {
         if (destination.Length != ElementCount)
@@ -95,7 +103,11 @@ public sealed class SafeTensor
                 if (BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(src).CopyTo(d);
                 else for (int i = 0; i < d.Length; i++) d[i] = BinaryPrimitives.ReadSingleLittleEndian(src[(4 * i)..]);
             }
-            else for (int i = 0; i < d.Length; i++) d[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(src[(8 * i)..]);
+            else
+            {
+                CheckConvertible<T>();
+                for (int i = 0; i < d.Length; i++) d[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(src[(8 * i)..]);
+            }
         }
         else if (typeof(T) == typeof(double))
         {
@@ -108,6 +120,23 @@ public sealed class SafeTensor
             else for (int i = 0; i < d.Length; i++) d[i] = BinaryPrimitives.ReadSingleLittleEndian(src[(4 * i)..]);
         }
         else throw new NotSupportedException($"tensor '{Name}': element type {typeof(T).Name} is not supported (float, double).");
+    }
+
+    /// <summary>
+    /// Throws a <see cref="CheckpointFormatException"/> naming the tensor and the element when a finite F64 value
+    /// rounds to ±∞ as <typeparamref name="T"/> (float); nothing else can fail to convert.
+    /// </summary>
+    internal void CheckConvertible<T>() where T : unmanaged
+    {
+        if (typeof(T) != typeof(float) || DType != TensorDType.F64) return;
+        var src = Bytes;
+        for (int i = 0; i < ElementCount; i++)
+        {
+            double v = BinaryPrimitives.ReadDoubleLittleEndian(src[(8 * i)..]);
+            if (double.IsFinite(v) && float.IsInfinity((float)v))
+                throw new CheckpointFormatException(
+                    $"{_source}: tensor '{Name}': element {i} = {v:R} (F64) is beyond float32's range (±{float.MaxValue:R}).");
+        }
     }
 
     /// <summary>The values as a new float array.</summary>

@@ -65,26 +65,35 @@ public sealed class SafeTensorsFile
 
     // ------------------------------------------------------------------ reading
 
-    /// <summary>Reads and validates <paramref name="path"/>.</summary>
-    public static SafeTensorsFile Read(string path)
+    /// <summary>
+    /// Reads and validates <paramref name="path"/>. The header length is checked against the file's size before the
+    /// file is read. Tensors holding NaN or ±∞ are refused, naming the tensor, unless <paramref name="allowNonFinite"/>
+    /// (a diverged training writes such weights; nothing computed from them means anything).
+    /// </summary>
+    public static SafeTensorsFile Read(string path, bool allowNonFinite = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint {path} does not exist.", path);
-        return Parse(File.ReadAllBytes(path), path);
+        using var file = File.OpenRead(path);
+        Span<byte> prefix = stackalloc byte[8];
+        int got = file.ReadAtLeast(prefix, 8, throwOnEndOfStream: false);
+        CheckHeaderLength(path, prefix[..got], file.Length);
+        if (file.Length > Array.MaxLength)
+            throw Bad(path, $"{file.Length} bytes is more than an array can hold ({Array.MaxLength} bytes).");
+        var bytes = new byte[file.Length];
+        file.Position = 0;
+        file.ReadExactly(bytes);
+        return Parse(bytes, path, allowNonFinite);
     }
 
-    /// <summary>Parses and validates a whole file held in <paramref name="bytes"/>; <paramref name="source"/> names it in errors.</summary>
-    public static SafeTensorsFile Parse(byte[] bytes, string source = "(memory)")
+    /// <summary>
+    /// Parses and validates a whole file held in <paramref name="bytes"/>; <paramref name="source"/> names it in
+    /// errors. Non-finite values as in <see cref="Read"/>.
+    /// </summary>
+    public static SafeTensorsFile Parse(byte[] bytes, string source = "(memory)", bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        if (bytes.Length < 8)
-            throw Bad(source, $"{bytes.Length} bytes is too short: a safetensors file starts with an 8-byte header length.");
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        long rest = bytes.Length - 8L;
-        if (headerLength > (ulong)rest)
-            throw Bad(source, $"the header length field says {headerLength} bytes but only {rest} bytes follow it (file truncated, or not a safetensors file).");
-        if (headerLength > MaxHeaderLength)
-            throw Bad(source, $"header length {headerLength} exceeds the limit of {MaxHeaderLength} bytes.");
+        ulong headerLength = CheckHeaderLength(source, bytes, bytes.Length);
         int n = (int)headerLength;
         var header = bytes.AsMemory(8, n);
         var data = bytes.AsMemory(8 + n);
@@ -117,9 +126,48 @@ public sealed class SafeTensorsFile
             CheckLayout(source, infos, data.Length);
             var tensors = infos
                 .OrderBy(i => i.Begin).ThenBy(i => i.End)
-                .Select(i => SafeTensor.Wrap(i.Name, i.DType, i.Shape, data.Slice((int)i.Begin, (int)(i.End - i.Begin))));
+                .Select(i => SafeTensor.Wrap(i.Name, i.DType, i.Shape, data.Slice((int)i.Begin, (int)(i.End - i.Begin)), source))
+                .ToList();
+            if (!allowNonFinite)
+                foreach (var t in tensors) CheckFinite(source, t);
             return new SafeTensorsFile(tensors, metadata, source);
         }
+    }
+
+    /// <summary>
+    /// The header length field of a file of <paramref name="fileLength"/> bytes starting with <paramref name="prefix"/>
+    /// (at least its first 8 bytes), checked against the bytes that follow it and <see cref="MaxHeaderLength"/>.
+    /// </summary>
+    private static ulong CheckHeaderLength(string source, ReadOnlySpan<byte> prefix, long fileLength)
+    {
+        if (prefix.Length < 8)
+            throw Bad(source, $"{fileLength} bytes is too short: a safetensors file starts with an 8-byte header length.");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        long rest = fileLength - 8L;
+        if (headerLength > (ulong)rest)
+            throw Bad(source, $"the header length field says {headerLength} bytes but only {rest} bytes follow it (file truncated, or not a safetensors file).");
+        if (headerLength > MaxHeaderLength)
+            throw Bad(source, $"header length {headerLength} exceeds the limit of {MaxHeaderLength} bytes.");
+        return headerLength;
+    }
+
+    /// <summary>Refuses a tensor holding NaN or ±∞, naming it, the first such element and how many there are.</summary>
+    private static void CheckFinite(string source, SafeTensor t)
+    {
+        var bytes = t.Bytes;
+        int count = 0, first = -1;
+        double firstValue = 0;
+        for (int i = 0; i < t.ElementCount; i++)
+        {
+            double v = t.DType == TensorDType.F32
+                ? BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..])
+                : BinaryPrimitives.ReadDoubleLittleEndian(bytes[(8 * i)..]);
+            if (double.IsFinite(v)) continue;
+            if (count++ == 0) (first, firstValue) = (i, v);
+        }
+        if (count > 0)
+            throw Bad(source, $"tensor '{t.Name}' holds {count} non-finite value{(count == 1 ? "" : "s")} (the first, element {first}, is {firstValue}): " +
+                              "weights from a diverged training? Pass allowNonFinite to read it anyway.");
     }
 
     private static void ReadMetadata(string source, JsonElement value, Dictionary<string, string> metadata)

@@ -311,19 +311,22 @@ public sealed class MatFile
             }
         }
 
+        /// <summary>The zlib stream of a compressed element, inflated to at most <see cref="IdxReader.MaxInflatedBytes"/>.</summary>
         private byte[] Inflate(byte[] bytes, int at, int count, string where)
         {
+            byte[] inflated;
             try
             {
                 using var z = new ZLibStream(new MemoryStream(bytes, at, count, writable: false), CompressionMode.Decompress);
-                using var ms = new MemoryStream();
-                z.CopyTo(ms);
-                return ms.ToArray();
+                inflated = IdxReader.ReadUpTo(z, IdxReader.MaxInflatedBytes + 1);
             }
             catch (InvalidDataException e)
             {
                 throw new DataFormatException($"{source}: {where}: the zlib stream is corrupt ({e.Message}).");
             }
+            if (inflated.Length > IdxReader.MaxInflatedBytes)
+                throw new DataFormatException($"{source}: {where} inflates to more than {IdxReader.MaxInflatedBytes} bytes (the limit for a data file here).");
+            return inflated;
         }
 
         /// <summary>Parses an miMATRIX body; null for an empty element (count 0).</summary>
@@ -343,11 +346,16 @@ public sealed class MatFile
             if (dt != (int)MatDataType.Int32 || dc % 4 != 0 || dc < 8)
                 throw new DataFormatException($"{source}: {where}dimensions must be at least two miINT32 values, found type {dt} with {dc} bytes.");
             var dims = new int[dc / 4];
+            long elements = 1;
             for (int i = 0; i < dims.Length; i++)
             {
                 dims[i] = I32(bytes, origin + dd + 4 * i);
                 if (dims[i] < 0) throw new DataFormatException($"{source}: {where}dimension {i} is negative ({dims[i]}).");
+                // Saturated at 2³¹ (more than any element holds): each factor is below 2³¹, so no step can overflow.
+                elements = Math.Min(elements * dims[i], 1L << 31);
             }
+            if (elements > int.MaxValue)
+                throw new DataFormatException($"{source}: {where}dimensions [{string.Join("×", dims)}] have more than {int.MaxValue} elements.");
 
             var (nt, nd, nc, nn) = Tag(bytes, origin, length, dn, where);
             if (nt != (int)MatDataType.Int8 && nt != (int)MatDataType.UInt8 && nt != (int)MatDataType.Utf8)
@@ -367,8 +375,6 @@ public sealed class MatFile
                 9 or 12 or 13 => 8,
                 _ => throw new DataFormatException($"{source}: {w}real part has element type {rt}, not a numeric type."),
             };
-            long elements = 1;
-            foreach (int d in dims) elements *= d;
             if (elements * size != rc)
                 throw new DataFormatException(
                     $"{source}: {w}dimensions [{string.Join("×", dims)}] need {elements} × {size} = {elements * size} bytes of type {rt}, the real part has {rc}.");

@@ -99,7 +99,7 @@ public class SafeTensorsTests
             var meta = Checkpoint.Metadata("model-π", """{"m": 100, "name": "ünïcode \"quoted\""}""", [new("format", "pt")]);
             string path = Path.Combine(dir, $"r{run++}.safetensors");
             SafeTensorsFile.Write(path, tensors, meta);
-            var back = SafeTensorsFile.Read(path);
+            var back = SafeTensorsFile.Read(path, allowNonFinite: true);
             Assert.Equal(set.Length, back.Tensors.Count);
             foreach (var (name, isDouble, dims, bytes) in expected)
             {
@@ -127,10 +127,73 @@ public class SafeTensorsTests
     [Fact]
     public void ConvertsBetweenPrecisionsOnRead()
     {
-        var t64 = SafeTensor.FromDoubles("d", new Shape(2), [0.1, -1e300]);
-        Assert.Equal([0.1f, float.NegativeInfinity], t64.ToSingleArray());
+        // float32's largest value, and one just below the midpoint to the next power of two, round to float.MaxValue.
+        double belowOverflow = float.MaxValue + Math.ScaleB(1.0, 103) * 0.99;
+        var t64 = SafeTensor.FromDoubles("d", new Shape(4), [0.1, double.NegativeInfinity, double.NaN, belowOverflow]);
+        Assert.Equal([0.1f, float.NegativeInfinity, float.NaN, float.MaxValue], t64.ToSingleArray());
         var t32 = SafeTensor.FromSingles("s", new Shape(2), [0.1f, 3f]);
         Assert.Equal([(double)0.1f, 3.0], t32.ToDoubleArray());
+    }
+
+    [Fact]
+    public void RefusesF64ValuesBeyondFloatRangeNamingTheTensorAndWritesNothing()
+    {
+        var t64 = SafeTensor.FromDoubles("fc.weight", new Shape(3), [0.5, -1e300, 2]);
+        var e = Assert.Throws<CheckpointFormatException>(() => t64.ToSingleArray());
+        Assert.Contains("tensor 'fc.weight': element 1 = -1E+300", e.Message);
+        Assert.Equal([0.5, -1e300, 2], t64.ToDoubleArray());
+
+        var layout = new ParameterLayout().Add("fc.bias", new Shape(1)).Add("fc.weight", new Shape(3));
+        var file = SafeTensorsFile.Parse(new SafeTensorsFile([SafeTensor.FromDoubles("fc.bias", new Shape(1), [7]), t64]).ToBytes(), "big.safetensors");
+        var theta = new float[] { -1, -1, -1, -1 };
+        e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(file, layout, theta));
+        Assert.StartsWith("big.safetensors: tensor 'fc.weight': element 1", e.Message);
+        Assert.Equal([-1f, -1f, -1f, -1f], theta);
+    }
+
+    [Fact]
+    public void RefusesNonFiniteWeightsNamingTheTensorUnlessAllowed()
+    {
+        byte[] bytes = new SafeTensorsFile(
+        [
+            SafeTensor.FromSingles("conv1.weight", new Shape(4), [1, 2, 3, 4]),
+            SafeTensor.FromSingles("fc.weight", new Shape(5), [0, 1, float.NaN, float.PositiveInfinity, float.NaN]),
+            SafeTensor.FromDoubles("fc.bias", new Shape(1), [double.NegativeInfinity]),
+        ]).ToBytes();
+        Assert.Contains("bad.safetensors: tensor 'fc.weight' holds 3 non-finite values (the first, element 2, is NaN)", Error(bytes));
+        var loaded = SafeTensorsFile.Parse(bytes, "ok.safetensors", allowNonFinite: true);
+        Assert.Equal(BitConverter.SingleToInt32Bits(float.PositiveInfinity), BitConverter.SingleToInt32Bits(loaded["fc.weight"].ToSingleArray()[3]));
+
+        string path = Path.Combine(TestPaths.NewTempDirectory(), "nan.safetensors");
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.Read(path));
+        Assert.Contains($"{path}: tensor 'fc.weight' holds 3 non-finite values", e.Message);
+        Assert.Equal(3, SafeTensorsFile.Read(path, allowNonFinite: true).Tensors.Count);
+    }
+
+    /// <summary>
+    /// A file whose header length field is larger than the file is refused from its first 8 bytes: reading a 64 MiB
+    /// file allocates far less than the file (the whole file would be 64 MiB).
+    /// </summary>
+    [Fact]
+    public void ChecksTheHeaderLengthBeforeReadingTheFile()
+    {
+        string path = Path.Combine(TestPaths.NewTempDirectory(), "huge.safetensors");
+        using (var f = File.Create(path))
+        {
+            var prefix = new byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(prefix, 1UL << 40);
+            f.Write(prefix);
+            f.SetLength(64L << 20);
+        }
+        CheckpointFormatException? error = null;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        try { SafeTensorsFile.Read(path); }
+        catch (CheckpointFormatException e) { error = e; }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.NotNull(error);
+        Assert.Contains($"{path}: the header length field says {1UL << 40} bytes but only {(64L << 20) - 8} bytes follow it", error.Message);
+        Assert.True(allocated < 1 << 20, $"refusing the file allocated {allocated} bytes");
     }
 
     // ------------------------------------------------------------------ interoperability: a file laid out by hand per the spec

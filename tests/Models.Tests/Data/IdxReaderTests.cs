@@ -107,4 +107,92 @@ public class IdxReaderTests
         var e = Assert.Throws<DataFormatException>(() => IdxReader.ReadDataSet("x", FmnistImages, FmnistLabels, 5));
         Assert.Contains("class count 5", e.Message);
     }
+
+    /// <summary>An IDX image header (magic 0x803) announcing count × rows × columns, followed by <paramref name="data"/>.</summary>
+    internal static byte[] ImageFile(int count, int rows, int columns, ReadOnlySpan<byte> data)
+    {
+        var bytes = new byte[16 + data.Length];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, IdxReader.ImageMagic);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), count);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), rows);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(12), columns);
+        data.CopyTo(bytes.AsSpan(16));
+        return bytes;
+    }
+
+    /// <summary>Bytes gzip-compressed, written in 1 MiB pieces (a long run of zeros compresses about 1000:1).</summary>
+    internal static byte[] Gzip(byte[] head, long zeros = 0)
+    {
+        using var ms = new MemoryStream();
+        using (var z = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            z.Write(head);
+            var block = new byte[1 << 20];
+            for (long left = zeros; left > 0; left -= block.Length) z.Write(block, 0, (int)Math.Min(block.Length, left));
+        }
+        return ms.ToArray();
+    }
+
+    /// <summary>Bytes allocated on this thread while <paramref name="read"/> throws its <see cref="DataFormatException"/>, and its message.</summary>
+    private static (long Bytes, string Message) Refusal(Action read)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataFormatException>(read);
+        return (GC.GetAllocatedBytesForCurrentThread() - before, e.Message);
+    }
+
+    [Fact]
+    public void RejectsDimensionsWhoseProductWrapsOrExceedsAnArray()
+    {
+        string dir = TestPaths.NewTempDirectory();
+        // 2²¹ · 2²¹ · 2²² = 2⁶⁴: wraps to 0 in 64-bit arithmetic, which would accept this 16-byte file as 2²¹ empty images.
+        string wraps = Path.Combine(dir, "wraps");
+        File.WriteAllBytes(wraps, ImageFile(1 << 21, 1 << 21, 1 << 22, []));
+        string message = Assert.Throws<DataFormatException>(() => IdxReader.ReadImages(wraps)).Message;
+        Assert.Contains($"{wraps}: the header announces 2097152 images of 2097152×4194304", message);
+        Assert.Contains("more than an array can hold", message);
+        // A product that fits in 64 bits but not in an array, gzipped: refused from the header, before any inflation.
+        string big = Path.Combine(dir, "big.gz");
+        File.WriteAllBytes(big, Gzip(ImageFile(60000, 28_000, 28_000, [])));
+        var (bytes, text) = Refusal(() => IdxReader.ReadImages(big));
+        Assert.Contains("60000 images of 28000×28000", text);
+        Assert.True(bytes < 1 << 20, $"refusing allocated {bytes} bytes");
+    }
+
+    /// <summary>
+    /// A gzip stream inflates no further than its header announces: 64 MiB of zeros behind a header announcing one 1×1
+    /// image is refused after 2 bytes of data, and a header announcing 2³⁰ bytes over a short stream is a truncation,
+    /// each allocating far less than what was announced or compressed.
+    /// </summary>
+    [Fact]
+    public void GzipInflatesNoFurtherThanTheHeaderAnnounces()
+    {
+        string dir = TestPaths.NewTempDirectory();
+        string bomb = Path.Combine(dir, "bomb.gz");
+        File.WriteAllBytes(bomb, Gzip(ImageFile(1, 1, 1, [7]), zeros: 64L << 20));
+        var (bytes, message) = Refusal(() => IdxReader.ReadImages(bomb));
+        Assert.Contains($"{bomb} inflates to more than the 1 bytes of data the header announces (1 images of 1×1)", message);
+        Assert.True(bytes < 4 << 20, $"refusing the bomb allocated {bytes} bytes");
+
+        string claims = Path.Combine(dir, "claims.gz");
+        File.WriteAllBytes(claims, Gzip(ImageFile(1 << 10, 1 << 10, 1 << 10, new byte[100])));
+        (bytes, message) = Refusal(() => IdxReader.ReadImages(claims));
+        Assert.Contains($"{claims} is truncated: the header announces 1024 images of 1024×1024 = 1073741824 bytes of data, the file has 100", message);
+        Assert.True(bytes < 4 << 20, $"refusing the truncated stream allocated {bytes} bytes");
+    }
+
+    /// <summary>Other gzip readers (CSV tables, CIFAR) stop at <see cref="IdxReader.MaxInflatedBytes"/> (here a smaller limit).</summary>
+    [Fact]
+    public void GzippedDataFilesHaveAnInflationLimit()
+    {
+        string path = Path.Combine(TestPaths.NewTempDirectory(), "table.csv.gz");
+        File.WriteAllBytes(path, Gzip("a,b\n1,2\n"u8.ToArray(), zeros: 32 << 20));
+        var (bytes, message) = Refusal(() => IdxReader.ReadAllBytes(path, limit: 1 << 20));
+        Assert.Contains($"{path}: the gzip stream inflates to more than 1048576 bytes", message);
+        // The growing buffer holds at most a few times the limit; inflating everything would take over 64 MiB.
+        Assert.True(bytes < 8 << 20, $"refusing allocated {bytes} bytes");
+        // A stream of exactly the limit is read whole.
+        File.WriteAllBytes(path, Gzip("a,b\n1,2\n"u8.ToArray(), zeros: 100));
+        Assert.Equal(108, IdxReader.ReadAllBytes(path, limit: 108).Length);
+    }
 }
