@@ -89,7 +89,7 @@ public static class PosteriorFile
         {
             file = SafeTensorsFile.Read(path);
         }
-        catch (CheckpointFormatException e)
+        catch (Exception e) when (e is CheckpointFormatException or FileNotFoundException or DirectoryNotFoundException)
         {
             throw new PosteriorFileException(e.Message);
         }

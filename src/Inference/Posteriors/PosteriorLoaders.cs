@@ -14,5 +14,7 @@ public static class PosteriorLoaders
         {
             [MapPosterior.MethodName] = MapPosterior.Load,
             [Scalla.ScallaPosterior.MethodName] = Scalla.ScallaPosterior.Load,
+            [Laplace.LastLayerLaplace.MethodName] = Laplace.LastLayerLaplace.Load,
+            [Laplace.LinearizedLaplace.MethodName] = Laplace.LinearizedLaplace.Load,
         };
 }

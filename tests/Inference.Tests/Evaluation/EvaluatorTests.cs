@@ -1,4 +1,5 @@
 using Tangent.Inference.Evaluation;
+using Tangent.Inference.Laplace;
 using Tangent.Inference.Metrics;
 using Tangent.Inference.Posteriors;
 using Tangent.Inference.Tests.Support;
@@ -74,6 +75,28 @@ public sealed class EvaluatorTests
         Assert.Equal(a.Nll, b.Nll, 12);
         Assert.Equal(a.Calibration[0].Ece, b.Calibration[0].Ece, 12);
         Assert.Equal(a.Ood!.Scores[1].Metrics, b.Ood!.Scores[1].Metrics);
+    }
+
+    private static EvaluationReport EvaluateLastLayer(int batch)
+    {
+        var model = TestData.SmallMlp();
+        using var la = LastLayerLaplace.Fit(model, Reference.Value.Theta, [], TestData.Fmnist, new LaplaceOptions(LaplacePrior.MarginalLikelihood), CpuBackend.Instance);
+        return Evaluator.Run(la, TestData.Fmnist, TestData.Mnist, new EvaluationOptions { BatchSize = batch, Samples = 64, Seed = 9 }, CpuBackend.Instance);
+    }
+
+    [Fact]
+    public void GaussianPosteriorGetsEveryScoreAndBatchIndependentMonteCarlo()
+    {
+        var a = EvaluateLastLayer(256);
+        var b = EvaluateLastLayer(100);
+        Assert.Equal("mc", a.Predictive);
+        Assert.Equal(64, a.Samples);
+        Assert.Equal(OodScores.All, a.Ood!.Scores.Select(s => s.Score));
+        // Jensen: −E_s log p_s(y) ≥ −log E_s p_s(y) input by input.
+        Assert.True(a.ExpectedNll >= a.Nll, $"expected NLL {a.ExpectedNll} < NLL {a.Nll}");
+        Assert.Equal(a.Nll, b.Nll, 6);
+        Assert.Equal(a.Accuracy, b.Accuracy);
+        for (int s = 0; s < a.Ood.Scores.Count; s++) Assert.Equal(a.Ood.Scores[s].Metrics.Auroc, b.Ood!.Scores[s].Metrics.Auroc, 6);
     }
 
     [Fact]

@@ -96,4 +96,12 @@ public sealed class PosteriorFileTests : IDisposable
         var e = Assert.Throws<PosteriorFileException>(() => PosteriorFile.Load(path, CpuBackend.Instance));
         Assert.Contains(path, e.Message);
     }
+
+    [Fact]
+    public void MissingFileIsAPosteriorFileError()
+    {
+        string path = Path.Combine(_dir, "absent.safetensors");
+        var e = Assert.Throws<PosteriorFileException>(() => PosteriorFile.Load(path, CpuBackend.Instance));
+        Assert.Contains(path, e.Message);
+    }
 }
