@@ -3,7 +3,7 @@ using Tangent.Models.Checkpoints;
 
 namespace Tangent.Cli.Tests;
 
-/// <summary><c>tangent fit last-layer</c> on the committed fixtures, evaluating what it writes, and its bad inputs.</summary>
+/// <summary><c>tangent fit last-layer</c> and <c>fit lla</c> on the committed fixtures, evaluating what they write, and their bad inputs.</summary>
 [Collection(ConsoleCollection.Name)]
 public sealed class FitCommandTests
 {
@@ -62,6 +62,43 @@ public sealed class FitCommandTests
             Assert.Equal(JsonValueKind.Null, r.GetProperty("expected_nll").ValueKind);
             Assert.False(r.GetProperty("ood").GetProperty("scores").TryGetProperty("probability_variance", out _));
         }
+    }
+
+    [Fact]
+    public void ExactLlaOnASmallNetworkThenEvaluate()
+    {
+        // 8×8 digits through an MLP of 610 parameters: the dense P×P posterior is small.
+        string root = CliRunner.DataRoot();
+        string map = CliRunner.Checkpoint(root, "mlp", "input=1x8x8;widths=8");
+        string posterior = Path.Combine(root, "lla.safetensors"), fitJson = Path.Combine(root, "fit.json");
+        var (code, output, err) = CliRunner.Run("fit", "lla", "--map", map, "--data", "digits", "--data-root", root, "--prior-precision", "3",
+            "--out", posterior, "--json", fitJson);
+        Assert.True(code == 0, err);
+        Assert.Contains("all parameters: 610 parameters", output);
+        Assert.Contains("prior precision α = 3 (fixed", output);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(fitJson)))
+        {
+            Assert.Equal("lla", doc.RootElement.GetProperty("method").GetString());
+            Assert.Equal(3, doc.RootElement.GetProperty("prior_precision").GetDouble());
+            Assert.Equal(0, doc.RootElement.GetProperty("evidence_curve").GetArrayLength());
+        }
+        string evalJson = Path.Combine(root, "eval.json");
+        (code, _, err) = CliRunner.Run("evaluate", "--model", posterior, "--data", "digits", "--split", "train", "--data-root", root,
+            "--predictive", "probit", "--json", evalJson);
+        Assert.True(code == 0, err);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(evalJson)))
+        {
+            Assert.Equal("lla", doc.RootElement.GetProperty("method").GetString());
+            Assert.Equal(100, doc.RootElement.GetProperty("examples").GetInt32());
+        }
+
+        // A network too large for the dense posterior is refused before any pass over the data.
+        var result = CliRunner.Run("fit", "lla", "--map", CliRunner.FmnistCnnCheckpoint(root), "--data", "fmnist", "--data-root", root,
+            "--out", Path.Combine(root, "big.safetensors"));
+        string line = CliRunner.AssertUserError(result, "fit lla");
+        Assert.Contains("140,594 parameters", line);
+        Assert.Contains("fit last-layer", line);
+        Assert.DoesNotContain("prior precision", result.Out);
     }
 
     [Fact]

@@ -1,46 +1,29 @@
-using System.CommandLine;
-using System.Globalization;
 using Tangent.Inference.Laplace;
 using Tangent.Kernels.Backends;
+using Tangent.Models.Zoo;
 
 namespace Tangent.Cli;
 
 /// <summary>
 /// <c>tangent fit last-layer --map F --data D [--prior-precision X | --marglik] --out F</c>: last-layer Laplace (full
-/// GGN of the last dense layer, METHODS.md §6) around a MAP checkpoint; α fixed or chosen by the marginal likelihood.
+/// GGN of the last dense layer, METHODS.md §6) around a MAP checkpoint.
 /// </summary>
-internal sealed class FitLastLayerCommand : FitSubcommand
+internal sealed class FitLastLayerCommand : LaplaceFitCommand
 {
-    public override Command Create()
+    protected override string Name => LastLayerLaplace.MethodName;
+
+    protected override string Description =>
+        "Last-layer Laplace: a Gaussian posterior over the last dense layer's weights (full GGN) around a MAP checkpoint; Gaussian logits.";
+
+    protected override (int Parameters, string Which) Scope(ZooModel model)
     {
-        var inputs = new FitInputs();
-        var prior = new LaplacePriorOptions();
-        var batch = CliOptions.Int("--batch", "training examples per pass (memory only; the result does not depend on it)", 256, 1);
-        var command = new Command("last-layer", "Last-layer Laplace: Gaussian posterior over the last layer's weights (full GGN), Gaussian logits.");
-        inputs.AddTo(command);
-        prior.AddTo(command);
-        command.Options.Add(batch);
-        command.SetAction(p =>
-        {
-            var laplacePrior = prior.Read(p);
-            var loaded = inputs.Load(p);
-            var backend = DeviceSelection.Default();
-            var layer = LastLayer.Of(loaded.Model);
-            Console.WriteLine($"last layer '{layer.Name}': {layer.ParameterCount:N0} parameters; prior {(laplacePrior.Precision is { } a ? $"α = {a.ToString("G6", CultureInfo.InvariantCulture)}" : "by marginal likelihood")}");
-            using var posterior = ConsoleProgress.Run(progress =>
-            {
-                var bar = progress.Start("features and GGN", loaded.Train.Count);
-                var fit = LastLayerLaplace.Fit(loaded.Model, loaded.Parameters, loaded.State, loaded.Train,
-                    new LaplaceOptions(laplacePrior, p.GetValue(batch)), backend, e => bar.Report(e.Done));
-                bar.Finish();
-                return fit;
-            });
-            LaplacePriorOptions.Report(posterior.PriorPrecision, posterior.Optimised, posterior.LogMarginalLikelihood, posterior.Jitter.Jitter,
-                posterior.Jitter.RelativeJitter);
-            FitInputs.Save(loaded, posterior, 0, LaplacePriorOptions.Details(posterior.PriorPrecision, posterior.Optimised,
-                posterior.LogMarginalLikelihood, posterior.EvidenceCurve, layer.ParameterCount));
-            return 0;
-        });
-        return command;
+        var layer = LastLayer.Of(model);
+        return (layer.ParameterCount, $"last layer '{layer.Name}'");
+    }
+
+    protected override LaplaceFitResult Fit(FitInputs.Loaded loaded, LaplaceOptions options, Backend backend, Action<LaplaceProgress> progress)
+    {
+        var fit = LastLayerLaplace.Fit(loaded.Model, loaded.Parameters, loaded.State, loaded.Train, options, backend, progress);
+        return new LaplaceFitResult(fit, fit.PriorPrecision, fit.Optimised, fit.LogMarginalLikelihood, fit.Jitter, fit.EvidenceCurve);
     }
 }
