@@ -26,7 +26,7 @@ internal static class ParseErrors
             case OptionResult o when o.Tokens.Count == 0:
                 return $"{o.Option.Name} needs a value ({o.Option.HelpName ?? "VALUE"}).";
             case CommandResult c when c.Command.Subcommands.Count > 0 && c.Command.Action is null:
-                return $"which one? Commands: {string.Join(", ", c.Command.Subcommands.Select(s => s.Name))}.";
+                return $"needs a command: {string.Join(", ", c.Command.Subcommands.Select(s => s.Name))}.";
         }
         return error.Message;
     }
