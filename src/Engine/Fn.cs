@@ -1,5 +1,6 @@
 using Tangent.Engine.Primitives;
 using Tangent.Engine.Tracing;
+using Tangent.Kernels.Ops;
 
 namespace Tangent.Engine;
 

@@ -2,6 +2,8 @@ using Xunit;
 using FsCheck;
 using FsCheck.Fluent;
 using Tangent.Kernels.Backends;
+using Tangent.Kernels.Cpu;
+using Tangent.Kernels.Ops;
 using Tangent.Kernels.Tests.Support;
 
 namespace Tangent.Kernels.Tests;
@@ -15,10 +17,10 @@ namespace Tangent.Kernels.Tests;
 /// </summary>
 public sealed class ConvPoolTangentTests
 {
-    private static readonly Backend Cpu = TestBackends.Cpu;
+    private static readonly CpuBackend Cpu = CpuBackend.Instance;
 
     public sealed record Case(int N, int C, int H, int W, int K, int RS, int Stride, int Pad, int Window, int Tangents, bool InputTangent,
-        bool BiasTangent, TangentActivation Activation, int Seed);
+        bool BiasTangent, DerivativeKind Activation, int Seed);
 
     private static Gen<Case> Cases(int minTangents) =>
         from n in Gen.Choose(1, 3)
@@ -33,7 +35,7 @@ public sealed class ConvPoolTangentTests
         from tangents in Gen.Choose(minTangents, 11)
         from input in Gen.Elements(true, false)
         from bias in Gen.Elements(true, false)
-        from activation in Gen.Elements(TangentActivation.Relu, TangentActivation.TanhFromOutput, TangentActivation.SigmoidFromOutput)
+        from activation in Gen.Elements(DerivativeKind.Relu, DerivativeKind.TanhFromOutput, DerivativeKind.SigmoidFromOutput)
         from seed in Gen.Choose(0, int.MaxValue)
         where h + 2 * pad >= rs && w + 2 * pad >= rs
               && (h + 2 * pad - rs) / stride + 1 >= window && (w + 2 * pad - rs) / stride + 1 >= window
@@ -48,14 +50,19 @@ public sealed class ConvPoolTangentTests
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(25), Prop.ForAll(Cases(2).ToArbitrary(), c => Run<double>(c, 1e-12)));
 
     [Fact]
-    public void Few_tangents_and_other_backends_are_not_served()
+    public void Few_tangents_other_activations_and_other_backends_are_not_served()
     {
         var g = new Conv2dGeometry(2, 3, 8, 8, 4, 3, 3, padH: 1, padW: 1);
         var pool = new Pool2dGeometry(2, 4, 8, 8, 2, 2, 2, 2);
-        Assert.True(Cpu.SupportsConvActivationMaxPoolTangent<float>(g, pool, 8));
-        Assert.False(Cpu.SupportsConvActivationMaxPoolTangent<float>(g, pool, 1));
-        Assert.False(Cpu.SupportsConvActivationMaxPoolTangent<float>(g, new Pool2dGeometry(2, 4, 9, 8, 2, 2, 2, 2), 8));
-        Assert.False(TestBackends.IlgpuCpu.SupportsConvActivationMaxPoolTangent<float>(g, pool, 8));
+        Assert.True(Cpu.SupportsConvActivationMaxPoolTangent<float>(g, pool, 8, DerivativeKind.Relu));
+        Assert.True(Cpu.SupportsConvActivationMaxPoolCotangent<float>(g, pool, 8, DerivativeKind.SigmoidFromOutput));
+        Assert.False(Cpu.SupportsConvActivationMaxPoolTangent<float>(g, pool, 1, DerivativeKind.Relu));
+        Assert.False(Cpu.SupportsConvActivationMaxPoolTangent<float>(g, new Pool2dGeometry(2, 4, 9, 8, 2, 2, 2, 2), 8, DerivativeKind.Relu));
+        // √ and 1/x derivatives are kinds of the same enum, but the fused kernels have no activation for them.
+        Assert.False(Cpu.SupportsConvActivationMaxPoolTangent<float>(g, pool, 8, DerivativeKind.SqrtFromOutput));
+        Assert.False(Cpu.SupportsConvActivationMaxPoolCotangent<double>(g, pool, 8, DerivativeKind.ReciprocalFromOutput));
+        Assert.False(TestBackends.IlgpuCpu is IConvActivationMaxPoolTangent);
+        Assert.False(TestBackends.IlgpuCpu is IConvActivationMaxPoolCotangent);
     }
 
     [Fact]
@@ -74,7 +81,7 @@ public sealed class ConvPoolTangentTests
     {
         var g = new Conv2dGeometry(c.N, c.C, c.H, c.W, c.K, c.RS, c.RS, c.Stride, c.Stride, c.Pad, c.Pad);
         var pool = new Pool2dGeometry(c.N, c.K, g.OutH, g.OutW, c.Window, c.Window, 2, 2);
-        if (!Cpu.SupportsConvActivationMaxPoolCotangent<T>(g, pool, c.Tangents)) throw new InvalidOperationException($"{c}: not served");
+        if (!Cpu.SupportsConvActivationMaxPoolCotangent<T>(g, pool, c.Tangents, c.Activation)) throw new InvalidOperationException($"{c}: not served");
         var rng = new Random(c.Seed);
         double[] Values(int count) => Enumerable.Range(0, count).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
         int e = c.Tangents, pq = g.OutH * g.OutW, pp = pool.OutH * pool.OutW;
@@ -144,19 +151,19 @@ public sealed class ConvPoolTangentTests
     }
 
     /// <summary>a, what f′ reads (ReLU: the pre-activation; tanh, σ: their outputs), rounded to T.</summary>
-    private static double[] ActivationValues<T>(TangentActivation activation, double[] pre) where T : unmanaged =>
+    private static double[] ActivationValues<T>(DerivativeKind activation, double[] pre) where T : unmanaged =>
         GemmTests.ToDouble(GemmTests.Convert<T>(activation switch
         {
-            TangentActivation.Relu => pre,
-            TangentActivation.TanhFromOutput => pre.Select(Math.Tanh).ToArray(),
+            DerivativeKind.Relu => pre,
+            DerivativeKind.TanhFromOutput => pre.Select(Math.Tanh).ToArray(),
             _ => pre.Select(v => 1 / (1 + Math.Exp(-v))).ToArray(),
         }));
 
     /// <summary>a on the device, and the argmax of the backend's own max pooling of the activation (buffers for the caller to dispose).</summary>
-    private static (DeviceBuffer<T> A, DeviceBuffer<int> Argmax, int[] Arg) Pooled<T>(TangentActivation activation, Pool2dGeometry pool, double[] a)
+    private static (DeviceBuffer<T> A, DeviceBuffer<int> Argmax, int[] Arg) Pooled<T>(DerivativeKind activation, Pool2dGeometry pool, double[] a)
         where T : unmanaged
     {
-        var activated = activation == TangentActivation.Relu ? a.Select(v => Math.Max(v, 0)).ToArray() : a;
+        var activated = activation == DerivativeKind.Relu ? a.Select(v => Math.Max(v, 0)).ToArray() : a;
         var da = Cpu.Upload(GemmTests.Convert<T>(a));
         using var act = Cpu.Upload(GemmTests.Convert<T>(activated));
         using var pooled = Cpu.Allocate<T>(pool.OutputLength);
@@ -166,10 +173,10 @@ public sealed class ConvPoolTangentTests
     }
 
     /// <summary>f′ from a.</summary>
-    private static double Slope(TangentActivation activation, double a) => activation switch
+    private static double Slope(DerivativeKind activation, double a) => activation switch
     {
-        TangentActivation.Relu => a > 0 ? 1 : 0,
-        TangentActivation.TanhFromOutput => 1 - a * a,
+        DerivativeKind.Relu => a > 0 ? 1 : 0,
+        DerivativeKind.TanhFromOutput => 1 - a * a,
         _ => a * (1 - a),
     };
 
@@ -177,7 +184,7 @@ public sealed class ConvPoolTangentTests
     {
         var g = new Conv2dGeometry(c.N, c.C, c.H, c.W, c.K, c.RS, c.RS, c.Stride, c.Stride, c.Pad, c.Pad);
         var pool = new Pool2dGeometry(c.N, c.K, g.OutH, g.OutW, c.Window, c.Window, 2, 2);
-        if (!Cpu.SupportsConvActivationMaxPoolTangent<T>(g, pool, c.Tangents)) throw new InvalidOperationException($"{c}: not served");
+        if (!Cpu.SupportsConvActivationMaxPoolTangent<T>(g, pool, c.Tangents, c.Activation)) throw new InvalidOperationException($"{c}: not served");
         var rng = new Random(c.Seed);
         double[] Values(int count) => Enumerable.Range(0, count).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
         int e = c.Tangents;

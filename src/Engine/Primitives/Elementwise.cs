@@ -197,21 +197,6 @@ internal sealed class UnaryStep<T, TOp>(StepContext<T> c, TOp op) : Step
     public override void Run() => Dispatch.Map(_be, op, _x.View, _y.View);
 }
 
-/// <summary>Which f′ a <see cref="DerivativeMul"/> applies, as a function of the primal input or output a.</summary>
-public enum DerivativeKind
-{
-    /// <summary>[a &gt; 0], a = x.</summary>
-    Relu,
-    /// <summary>1 − a², a = tanh x.</summary>
-    TanhFromOutput,
-    /// <summary>a(1 − a), a = σ(x).</summary>
-    SigmoidFromOutput,
-    /// <summary>1/(2a), a = √x.</summary>
-    SqrtFromOutput,
-    /// <summary>−a², a = 1/x.</summary>
-    ReciprocalFromOutput,
-}
-
 /// <summary>
 /// c = g(a)·b: the derivative of an activation, g, evaluated at a (the primal input or output), times the tangent or
 /// cotangent b, which may have leading stacked dimensions (one fused broadcasting kernel for K tangents).

@@ -4,7 +4,9 @@ namespace Tangent.Kernels.Backends;
 
 /// <summary>
 /// A compute device and its kernel catalogue. Every kernel exists on every backend: managed SIMD code on
-/// <c>cpu</c>, ILGPU kernels on <c>cuda</c>, <c>opencl</c> and <c>ilgpu-cpu</c>. Element types are
+/// <c>cpu</c>, ILGPU kernels on <c>cuda</c>, <c>opencl</c> and <c>ilgpu-cpu</c>. Fused kernels that only some
+/// backends have are optional capabilities, interfaces a backend implements besides this class
+/// (<see cref="IConvActivationMaxPoolTangent"/>, <see cref="IConvActivationMaxPoolCotangent"/>). Element types are
 /// <see cref="float"/> and <see cref="double"/> (plus <see cref="int"/> for index buffers). All tensors are
 /// row-major and contiguous. Kernels may run asynchronously; <see cref="Synchronize"/> and host copies wait.
 /// Output views never alias input views unless a method says so.
@@ -70,45 +72,6 @@ public abstract partial class Backend : IDisposable
 
     /// <summary>dw[K,C,R,S] ← β·dw + ∂⟨dy, conv(x, w)⟩/∂w.</summary>
     public abstract void Conv2dBackwardWeight<T>(in Conv2dGeometry g, BufferView<T> x, BufferView<T> dy, BufferView<T> dw, T beta) where T : unmanaged;
-
-    // ---------------------------------------------------------------- fused tangent
-
-    /// <summary>
-    /// Whether this backend has a kernel for <see cref="ConvActivationMaxPoolTangent{T}"/> that pays off for this case
-    /// (a plan asks once, when it compiles, and otherwise runs the separate products). Default: no.
-    /// </summary>
-    public virtual bool SupportsConvActivationMaxPoolTangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int tangents) where T : unmanaged => false;
-
-    /// <summary>
-    /// The forward-mode tangent of maxpool(f(conv(x, w) + b)) for E = <paramref name="tangents"/> tangents, only where max
-    /// pooling reads: t[E, N, K, PH, PW] = f′·(conv(ẋ_e, w) + conv(x, ẇ_e) + ḃ_e) at position p = argmax[N, K, PH, PW]
-    /// of each OH×OW plane, with f′ from <paramref name="activation"/> evaluated on <paramref name="a"/> [N, K, OH, OW]
-    /// at p (the pre-activation for ReLU, the activation's output for tanh and sigmoid). <paramref name="xdot"/>
-    /// [E, N, C, H, W] may be a null view (an input without tangent; then <paramref name="w"/> is not read), as may
-    /// <paramref name="bdot"/> [E, K]; <paramref name="wdot"/> is [E, K, C, R, S]. Only where
-    /// <see cref="SupportsConvActivationMaxPoolTangent{T}"/> said yes.
-    /// </summary>
-    public virtual void ConvActivationMaxPoolTangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int tangents, TangentActivation activation,
-        BufferView<T> x, BufferView<T> w, BufferView<T> xdot, BufferView<T> wdot, BufferView<T> bdot, BufferView<T> a, BufferView<int> argmax,
-        BufferView<T> t) where T : unmanaged
-        => throw new NotSupportedException($"{Info.Name} has no fused conv-activation-maxpool tangent kernel (ask SupportsConvActivationMaxPoolTangent first).");
-
-    /// <summary>
-    /// Whether this backend has a kernel for <see cref="ConvActivationMaxPoolCotangent{T}"/> that pays off for this
-    /// case (asked once when a plan compiles). Default: no.
-    /// </summary>
-    public virtual bool SupportsConvActivationMaxPoolCotangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int sets) where T : unmanaged => false;
-
-    /// <summary>
-    /// The reverse sweep of maxpool(f(conv(x, w) + b)) for E = <paramref name="sets"/> stacked cotangents
-    /// <paramref name="ct"/> [E, N, K, PH, PW]: with g = f′(a)·c̄ at p = argmax (f′ as in
-    /// <see cref="ConvActivationMaxPoolTangent{T}"/>), writes dw[E, K, C, R, S] = ∂/∂w, and where not null views
-    /// dx[E, N, C, H, W] = ∂/∂x (then <paramref name="w"/> is read) and db[E, K] = ∂/∂b. Overwrites its outputs.
-    /// </summary>
-    public virtual void ConvActivationMaxPoolCotangent<T>(in Conv2dGeometry conv, in Pool2dGeometry pool, int sets, TangentActivation activation,
-        BufferView<T> ct, BufferView<int> argmax, BufferView<T> a, BufferView<T> x, BufferView<T> w, BufferView<T> dw, BufferView<T> dx,
-        BufferView<T> db) where T : unmanaged
-        => throw new NotSupportedException($"{Info.Name} has no fused conv-activation-maxpool cotangent kernel (ask SupportsConvActivationMaxPoolCotangent first).");
 
     // ---------------------------------------------------------------- pooling
 

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Tangent.Kernels.Backends;
+using Tangent.Kernels.Ops;
 
 namespace Tangent.Kernels.Cpu;
 
@@ -20,7 +21,7 @@ internal static unsafe class ConvPoolCotangent
     private const int Block = 4;
 
     /// <summary>Runs the fused cotangent; <paramref name="dx"/>, <paramref name="w"/> and <paramref name="db"/> may be null.</summary>
-    public static void Run<F>(in Conv2dGeometry g, in Pool2dGeometry pool, int sets, TangentActivation activation, F* ct, int* argmax,
+    public static void Run<F>(in Conv2dGeometry g, in Pool2dGeometry pool, int sets, DerivativeKind activation, F* ct, int* argmax,
         F* a, F* x, F* w, F* dw, F* dx, F* db) where F : unmanaged, INumber<F>
     {
         int v = Vector256<F>.Count;
@@ -69,7 +70,7 @@ internal static unsafe class ConvPoolCotangent
         public Conv2dGeometry G;
         public Pool2dGeometry Pool;
         public int Sets, Lanes, Tasks;
-        public TangentActivation Activation;
+        public DerivativeKind Activation;
         public F* Ct, A, X, W, Xp, DxT, Dx, Partial;
         public int* Argmax;
 
@@ -123,9 +124,9 @@ internal static unsafe class ConvPoolCotangent
                         F av = aPlane[at];
                         F f = Activation switch
                         {
-                            TangentActivation.Relu => av > F.Zero ? F.One : F.Zero,
-                            TangentActivation.TanhFromOutput => F.One - av * av,
-                            _ => av * (F.One - av),
+                            DerivativeKind.Relu => av > F.Zero ? F.One : F.Zero,
+                            DerivativeKind.TanhFromOutput => F.One - av * av,
+                            _ => av * (F.One - av), // σ: the entry point refuses the other kinds
                         };
                         if (f == F.Zero) continue;
                         F* gv = values + count * Lanes;

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Tangent.Kernels.Backends;
+using Tangent.Kernels.Ops;
 
 namespace Tangent.Kernels.Cpu;
 
@@ -25,7 +26,7 @@ internal static unsafe class ConvPoolTangent
         => Vector256.IsHardwareAccelerated && tangents >= Vector256<F>.Count / 2;
 
     /// <summary>Runs the fused tangent; <paramref name="xdot"/> (and then <paramref name="w"/>) may be null.</summary>
-    public static void Run<F>(in Conv2dGeometry g, in Pool2dGeometry pool, int tangents, TangentActivation activation, F* x, F* w,
+    public static void Run<F>(in Conv2dGeometry g, in Pool2dGeometry pool, int tangents, DerivativeKind activation, F* x, F* w,
         F* xdot, F* wdot, F* bdot, F* z, int* argmax, F* t) where F : unmanaged, INumber<F>
     {
         int v = Vector256<F>.Count;
@@ -122,7 +123,7 @@ internal static unsafe class ConvPoolTangent
         public Conv2dGeometry G;
         public Pool2dGeometry Pool;
         public int Tangents, Lanes, Tasks;
-        public TangentActivation Activation;
+        public DerivativeKind Activation;
         public F* Xp, W, XdT, WdT, Bdot, Z, T;
         public int* Argmax;
 
@@ -166,9 +167,9 @@ internal static unsafe class ConvPoolTangent
                     F v = zPlane[a];
                     F f = Activation switch
                     {
-                        TangentActivation.Relu => v > F.Zero ? F.One : F.Zero,
-                        TangentActivation.TanhFromOutput => F.One - v * v,
-                        _ => v * (F.One - v),
+                        DerivativeKind.Relu => v > F.Zero ? F.One : F.Zero,
+                        DerivativeKind.TanhFromOutput => F.One - v * v,
+                        _ => v * (F.One - v), // σ: the entry point refuses the other kinds
                     };
                     if (f != F.Zero)
                     {
