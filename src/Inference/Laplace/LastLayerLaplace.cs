@@ -12,7 +12,7 @@ namespace Tangent.Inference.Laplace;
 /// <summary>Settings of a Laplace fit.</summary>
 /// <param name="Prior">Fixed α or the marginal-likelihood choice.</param>
 /// <param name="BatchSize">Training examples per pass (memory only; the result does not depend on it).</param>
-public sealed record LaplaceOptions(LaplacePrior Prior, int BatchSize = 256);
+public sealed record LaplaceOptions(LaplacePrior Prior, int BatchSize = 500);
 
 /// <summary>
 /// Last-layer Laplace (the "Last-layer LA" of VIKING's tables; METHODS.md §6): the network up to its last dense layer
@@ -68,6 +68,7 @@ public sealed class LastLayerLaplace : IPosterior
         Action<LaplaceProgress>? progress = null)
     {
         var layer = LastLayer.Of(model);
+        if (layer.Classes < 2) throw new ArgumentException($"model '{model.Name}' has {layer.Classes} output; last-layer Laplace of a softmax classifier needs at least 2 classes.");
         if (train.SampleShape != model.Network.InputShape || !train.IsClassification || train.ClassCount != layer.Classes)
             throw new ArgumentException($"data set '{train.Name}' ({train}) does not fit model '{model.Name}' (inputs {model.Network.InputShape}, {layer.Classes} classes).");
         var wTilde = layer.Coordinates(parameters);

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Tangent.Inference.Numerics;
 
 /// <summary>
@@ -106,11 +108,12 @@ public static class SymmetricEigenvalues
     /// <summary>
     /// Eigenvalues of the symmetric tridiagonal matrix (diagonal <paramref name="d"/>, off-diagonal <paramref name="e"/>)
     /// by bisection: the number of eigenvalues below x is the number of negative pivots of T − xI (Sturm count), so
-    /// the k-th is found by halving a Gershgorin interval until it is as narrow as rounding allows.
+    /// the k-th is found by halving a Gershgorin interval until it is as narrow as rounding allows. The pivot
+    /// recurrence is a chain of divisions, so one SIMD lane bisects each of several eigenvalues at once.
     /// </summary>
     public static double[] TridiagonalEigenvalues(double[] d, double[] e)
     {
-        int n = d.Length;
+        int n = d.Length, width = Vector<double>.Count;
         double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
         for (int i = 0; i < n; i++)
         {
@@ -121,34 +124,44 @@ public static class SymmetricEigenvalues
         double norm = Math.Max(Math.Abs(lo), Math.Abs(hi));
         // A zero pivot is replaced by a tiny negative one (LAPACK dstebz's pivmin idea).
         double pivotFloor = Math.Max(norm * 1e-290, 1e-300);
+        // Relative precision for large eigenvalues, ε·‖T‖ absolute near zero (the Sturm count's own accuracy).
+        double floorWidth = 2.3e-16 * norm;
         var squares = e.Select(x => x * x).ToArray();
         var result = new double[n];
-        Parallel.For(0, n, k =>
+        int groups = (n + width - 1) / width;
+        Parallel.For(0, groups, g =>
         {
-            double a = lo, b = hi;
-            // Relative precision for large eigenvalues, ε·‖T‖ absolute near zero (the Sturm count's own accuracy).
-            while (b - a > 2.3e-16 * Math.Max(norm, 2 * Math.Max(Math.Abs(a), Math.Abs(b))))
+            Span<double> index = stackalloc double[width];
+            for (int l = 0; l < width; l++) index[l] = Math.Min(g * width + l, n - 1);
+            var k = new Vector<double>(index);
+            Vector<double> a = new(lo), b = new(hi);
+            for (int iteration = 0; iteration < 2100; iteration++)
             {
-                double mid = 0.5 * (a + b);
-                if (mid <= a || mid >= b) break;
-                if (CountBelow(d, squares, mid, pivotFloor) > k) b = mid;
-                else a = mid;
+                var mid = (a + b) * 0.5;
+                var wide = Vector.GreaterThan(b - a, Vector.Max(new Vector<double>(floorWidth), Vector.Abs(mid) * 4.6e-16));
+                if (wide == Vector<long>.Zero) break;
+                var above = Vector.GreaterThan(CountBelow(d, squares, mid, pivotFloor), k);
+                b = Vector.ConditionalSelect(wide & above, mid, b);
+                a = Vector.ConditionalSelect(wide & ~above, mid, a);
             }
-            result[k] = 0.5 * (a + b);
+            var m = (a + b) * 0.5;
+            for (int l = 0; l < width && g * width + l < n; l++) result[g * width + l] = m[l];
         });
         return result;
     }
 
-    private static int CountBelow(double[] d, double[] e2, double x, double pivotFloor)
+    /// <summary>Number of eigenvalues below each lane's shift: negative pivots of the LDLᵀ recurrence q_i = d_i − x − e²_{i−1}/q_{i−1}.</summary>
+    private static Vector<double> CountBelow(double[] d, double[] e2, Vector<double> x, double pivotFloor)
     {
-        int count = 0;
-        double q = d[0] - x;
+        var count = Vector<double>.Zero;
+        var floor = new Vector<double>(-pivotFloor);
+        var q = new Vector<double>(d[0]) - x;
         for (int i = 0; ; i++)
         {
-            if (q == 0) q = -pivotFloor;
-            if (q < 0) count++;
+            q = Vector.ConditionalSelect(Vector.Equals(q, Vector<double>.Zero), floor, q);
+            count += Vector.ConditionalSelect(Vector.LessThan(q, Vector<double>.Zero), Vector<double>.One, Vector<double>.Zero);
             if (i == d.Length - 1) return count;
-            q = d[i + 1] - x - e2[i] / q;
+            q = new Vector<double>(d[i + 1]) - x - new Vector<double>(e2[i]) / q;
         }
     }
 }
