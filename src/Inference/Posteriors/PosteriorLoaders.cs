@@ -16,5 +16,7 @@ public static class PosteriorLoaders
             [Scalla.ScallaPosterior.MethodName] = Scalla.ScallaPosterior.Load,
             [Laplace.LastLayerLaplace.MethodName] = Laplace.LastLayerLaplace.Load,
             [Laplace.LinearizedLaplace.MethodName] = Laplace.LinearizedLaplace.Load,
+            [Viking.VikingPosterior.MethodName] = Viking.VikingPosterior.Load,
+            [Projection.ProjectionPosterior.MethodName] = Projection.ProjectionPosterior.Load,
         };
 }

@@ -80,8 +80,11 @@ public sealed class ProjectionPosterior : IPosterior
         _predictor = new SampledPredictor(model.Network, backend, map, deltas, linearized);
     }
 
+    /// <summary>The method name in posterior files.</summary>
+    public const string MethodName = "projection";
+
     /// <inheritdoc />
-    public string Method => "projection";
+    public string Method => MethodName;
 
     /// <inheritdoc />
     public ZooModel Model { get; }
@@ -165,19 +168,12 @@ public sealed class ProjectionPosterior : IPosterior
         return new ProjectionPosterior(model, backend, map, alpha, kernel, options.Linearized, facts);
     }
 
-    /// <summary>Rebuilds a posterior from a posterior file's parts (see <see cref="Hyperparameters"/>, <see cref="KernelSamplesTensor"/>).</summary>
-    public static ProjectionPosterior FromFile(ZooModel model, float[] map, SafeTensorsFile file, IReadOnlyDictionary<string, string> hyperparameters,
-        Backend backend, bool? linearized = null)
+    /// <summary>The loader of <see cref="PosteriorLoaders"/>: rebuilds the posterior from a posterior file (θ* is the file's network).</summary>
+    public static IPosterior Load(StoredPosterior stored, Backend backend)
     {
-        if (!file.TryGet(KernelSamplesTensor, out var kernel))
-            throw new InvalidDataException($"{file.Source}: the projection posterior's tensor '{KernelSamplesTensor}' is missing.");
-        int p = model.Network.ParameterCount;
-        if (kernel.Shape.Rank != 2 || kernel.Shape[1] != p)
-            throw new InvalidDataException($"{file.Source}: '{KernelSamplesTensor}' has shape {kernel.Shape}, expected [S, {p}].");
-        if (!hyperparameters.TryGetValue("alpha", out var a) || !double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out double alpha))
-            throw new InvalidDataException($"{file.Source}: the projection posterior's hyperparameter 'alpha' is missing or not a number.");
-        bool linear = linearized ?? !(hyperparameters.TryGetValue("linearized", out var l) && l == "false");
-        return new ProjectionPosterior(model, backend, map, alpha, kernel.ToSingleArray(), linear, hyperparameters);
+        var kernel = Viking.VikingPosterior.KernelSamples(stored, KernelSamplesTensor);
+        bool linearized = stored.Hyperparameters.GetValueOrDefault("linearized") != "false";
+        return new ProjectionPosterior(stored.Model, backend, stored.Parameters, stored.Number("alpha"), kernel, linearized, stored.Hyperparameters);
     }
 
     /// <inheritdoc />

@@ -75,6 +75,9 @@ public sealed record VikingOptions
     /// <summary>Vectors per batched projection in the posterior passes (memory grows with it).</summary>
     public int ProjectionChunk { get; init; } = 20;
 
+    /// <summary>Predict through the network linearised at θ̂ instead of the network itself (the reference predicts through the network).</summary>
+    public bool Linearized { get; init; }
+
     /// <summary>Seed of the initialisation, the data order and every random draw.</summary>
     public ulong Seed { get; init; }
 

@@ -59,8 +59,11 @@ public sealed class VikingPosterior : IPosterior
         _predictor = new SampledPredictor(model.Network, backend, mean, Deltas(backend), linearized);
     }
 
+    /// <summary>The method name in posterior files.</summary>
+    public const string MethodName = "viking";
+
     /// <inheritdoc />
-    public string Method => "viking";
+    public string Method => MethodName;
 
     /// <inheritdoc />
     public ZooModel Model { get; }
@@ -110,26 +113,28 @@ public sealed class VikingPosterior : IPosterior
         [SafeTensor.FromSingles(KernelSamplesTensor, new Shape(SampleCount, Model.Network.ParameterCount), _kernelSamples)];
 
     /// <summary>
-    /// Rebuilds a posterior from a posterior file's parts: the model and θ̂ (the file's network tensors), its
-    /// <see cref="KernelSamplesTensor"/> and hyperparameters (as <see cref="Hyperparameters"/> wrote them).
+    /// The loader of <see cref="PosteriorLoaders"/>: rebuilds the posterior from a posterior file (θ̂ is the file's
+    /// network, <see cref="KernelSamplesTensor"/> and the hyperparameters as <see cref="Hyperparameters"/> wrote them).
     /// </summary>
-    public static VikingPosterior FromFile(ZooModel model, float[] mean, SafeTensorsFile file, IReadOnlyDictionary<string, string> hyperparameters,
-        Backend backend, bool? linearized = null)
+    public static IPosterior Load(StoredPosterior stored, Backend backend)
     {
-        if (!file.TryGet(KernelSamplesTensor, out var kernel))
-            throw new InvalidDataException($"{file.Source}: the VIKING posterior's tensor '{KernelSamplesTensor}' is missing.");
-        int p = model.Network.ParameterCount;
-        if (kernel.Shape.Rank != 2 || kernel.Shape[1] != p)
-            throw new InvalidDataException($"{file.Source}: '{KernelSamplesTensor}' has shape {kernel.Shape}, expected [S, {p}].");
-        string Get(string key) => hyperparameters.TryGetValue(key, out var v) ? v
-            : throw new InvalidDataException($"{file.Source}: the VIKING posterior's hyperparameter '{key}' is missing.");
-        double Number(string key) => double.TryParse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)
-            ? v : throw new InvalidDataException($"{file.Source}: hyperparameter '{key}' = '{Get(key)}' is not a finite number.");
-        ulong seed = ulong.TryParse(Get("noise_seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong s)
-            ? s : throw new InvalidDataException($"{file.Source}: hyperparameter 'noise_seed' = '{Get("noise_seed")}' is not an unsigned integer.");
-        bool linear = linearized ?? Get("linearized") == "true";
-        return new VikingPosterior(model, backend, mean, Number("log_precision"), Number("log_image_scale"), kernel.ToSingleArray(), seed,
-            hyperparameters, linear);
+        var kernel = KernelSamples(stored, KernelSamplesTensor);
+        string seed = stored.Hyperparameters.GetValueOrDefault("noise_seed", "");
+        if (!ulong.TryParse(seed, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong noiseSeed))
+            throw new PosteriorFileException($"{stored.Source}: hyperparameter 'noise_seed' = '{seed}' of method 'viking' is not an unsigned integer.");
+        return new VikingPosterior(stored.Model, backend, stored.Parameters, stored.Number("log_precision"), stored.Number("log_image_scale"), kernel,
+            noiseSeed, stored.Hyperparameters, stored.Hyperparameters.GetValueOrDefault("linearized") == "true");
+    }
+
+    /// <summary>A stored [S, P] tensor of kernel samples as floats (S read from its shape), with errors naming the file.</summary>
+    internal static float[] KernelSamples(StoredPosterior stored, string name)
+    {
+        int p = stored.Model.Network.ParameterCount;
+        if (!stored.Tensors.TryGetValue(name, out var t))
+            throw new PosteriorFileException($"{stored.Source}: tensor '{PosteriorFile.MethodTensorPrefix}{name}' of method '{stored.Method}' is missing.");
+        if (t.Shape.Rank != 2 || t.Shape[0] < 1 || t.Shape[1] != p)
+            throw new PosteriorFileException($"{stored.Source}: tensor '{PosteriorFile.MethodTensorPrefix}{name}' has shape {t.Shape}; model '{stored.Model.Name}' needs [S, {p}].");
+        return t.ToSingleArray();
     }
 
     /// <summary>δ_s = α^(−1/2) k_s + σ_im (ε_s − k_s) = (α^(−1/2) − σ_im) k_s + σ_im ε_s, [S, P].</summary>

@@ -137,7 +137,7 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
         var facts = Facts(likelihood, tally, times, clock.Elapsed);
         Log?.Invoke($"VIKING done ({o.Adjoint} adjoint): σ_ker {Math.Exp(-0.5 * logPrecision):G4}, σ_im {Math.Exp(logImageScale):G4}; " +
                     $"{tally.Projections} projections, {tally.NotConverged} not converged (residual > {o.ResidualLimit:G2}), mean residual {tally.MeanResidual:E2}; {times}");
-        return new VikingPosterior(model, backend, elbo.Mean.Buffer.ToArray()[..p], logPrecision, logImageScale, kernel, o.Seed, facts);
+        return new VikingPosterior(model, backend, elbo.Mean.Buffer.ToArray()[..p], logPrecision, logImageScale, kernel, o.Seed, facts, o.Linearized);
     }
 
     private Dictionary<string, string> Facts(Likelihood likelihood, ProjectionTally tally, VikingTimes times, TimeSpan elapsed)
