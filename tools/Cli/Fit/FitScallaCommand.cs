@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Tangent.Inference.Posteriors;
+using Tangent.Inference.Scalla;
+using Tangent.Kernels.Backends;
+
+namespace Tangent.Cli;
+
+/// <summary>
+/// <c>tangent fit scalla --map FILE --data NAME --context SET|IDX|GENERATOR [--bias] … --out FILE</c>: trains ScaLLA's
+/// surrogate on the MAP network's NTK (docs/scalla.md), builds the feature-space Laplace posterior over the training
+/// set and writes a posterior file for <c>tangent evaluate</c>. Defaults are the documented schedule
+/// (<see cref="ScallaOptions"/>); <c>--checkpoint</c> saves the training state periodically and resumes from it.
+/// </summary>
+internal sealed class FitScallaCommand : FitSubcommand
+{
+    public override Command Create()
+    {
+        var defaults = new ScallaOptions();
+        var inputs = new FitInputs();
+        var context = CliOptions.Text("--context", "SET|IDX|GENERATOR",
+            $"context points: a data set ({string.Join(", ", ContextSources.SetNames)}), an IDX image file, or a generator built from the training " +
+            $"inputs ({string.Join(", ", ContextGenerators.Names)})", required: true);
+        var bias = new Option<bool>("--bias") { Description = "ScaLLA-bias: zero the target's train × context covariances" };
+        var features = CliOptions.Int("--features", "surrogate rank m", defaults.Features, 1);
+        var probes = CliOptions.Int("--probes", "Rademacher probes K per step (one batched JVP)", defaults.Probes, 1);
+        var steps = CliOptions.Int("--steps", "training steps", defaults.Steps, 1);
+        var batch = CliOptions.Int("--batch", "training points per step, and as many context points", defaults.TrainPoints, 1);
+        var lr = CliOptions.Double("--lr", "peak Adam learning rate", defaults.LearningRate);
+        var finalLr = CliOptions.Double("--final-lr", "learning rate at the last step (cosine decay)", defaults.FinalLearningRate);
+        var warmup = CliOptions.Int("--warmup", "steps of linear warm-up", defaults.WarmupSteps, 0);
+        var alpha = CliOptions.OptionalDouble("--alpha", "prior precision α of the feature-space posterior (default 1, the reference's)");
+        var marglik = new Option<bool>("--marglik") { Description = "choose α by maximising the Laplace evidence instead" };
+        var checkpoint = CliOptions.Text("--checkpoint", "FILE", "save the training state to FILE periodically, and resume from it if it exists");
+        var every = CliOptions.Int("--checkpoint-every", "steps between checkpoints", 500, 1);
+        var command = new Command("scalla", "ScaLLA: a surrogate network learns the MAP network's NTK from JVPs; Laplace posterior in its feature space.")
+        {
+            context, bias, features, probes, steps, batch, lr, finalLr, warmup, alpha, marglik, checkpoint, every,
+        };
+        inputs.AddTo(command);
+        command.SetAction(p =>
+        {
+            if (p.GetValue(alpha) is not null && p.GetValue(marglik)) throw new ArgumentException("give --alpha or --marglik, not both.");
+            var loaded = inputs.Load(p);
+            var options = defaults with
+            {
+                Features = p.GetValue(features),
+                Probes = p.GetValue(probes),
+                Steps = p.GetValue(steps),
+                TrainPoints = p.GetValue(batch),
+                ContextPoints = p.GetValue(batch),
+                LearningRate = p.GetValue(lr),
+                FinalLearningRate = p.GetValue(finalLr),
+                WarmupSteps = Math.Min(p.GetValue(warmup), p.GetValue(steps) - 1),
+                Biased = p.GetValue(bias),
+                Seed = loaded.Seed,
+            };
+            options.Validate();
+            double? prior = p.GetValue(marglik) ? null : p.GetValue(alpha) ?? 1;
+            if (prior is <= 0) throw new ArgumentException($"--alpha must be positive, got {prior}.");
+            string? checkpointPath = p.GetValue(checkpoint);
+            OutputFiles.CheckWritable(checkpointPath, "--checkpoint");
+            return Run(loaded, p.GetRequiredValue(context), options, prior, checkpointPath, p.GetValue(every), p.GetValue(inputs.DataRoot));
+        });
+        return command;
+    }
+
+    private static int Run(FitInputs.Loaded loaded, string contextSpec, ScallaOptions options, double? alpha, string? checkpointPath, int every, string? root)
+    {
+        var model = loaded.Model;
+        if (model.Network.OutputShape.Rank != 1)
+            throw new ArgumentException($"--map '{loaded.MapPath}' holds model '{model.Name}' with outputs {model.Network.OutputShape}; ScaLLA needs a classifier with outputs [C].");
+        var context = ContextSources.Resolve(contextSpec, loaded.Train, model.Network.InputShape, options.Seed, root);
+        var backend = DeviceSelection.Default();
+        bool resuming = checkpointPath != null && File.Exists(checkpointPath);
+        Console.WriteLine($"fit scalla around {model.Name} ({model.Network.ParameterCount:N0} parameters, {loaded.MapPath}) on {loaded.Train.Name} " +
+                          $"({loaded.Train.Count:N0} examples), context {context.Name}; device {backend.Info.Name}");
+        Console.WriteLine($"  {options}{(resuming ? $"; resuming from {checkpointPath}" : "")}");
+        int report = Math.Max(options.Steps / 20, 1);
+        var result = ConsoleProgress.Run(progress =>
+        {
+            var bar = progress.Start("surrogate", options.Steps);
+            try
+            {
+                var fit = ScallaFit.Run(model, loaded.Parameters, loaded.State, loaded.Train, context, options, alpha, backend, s =>
+                {
+                    bar.Report(s.Step, $"surrogate loss {s.Loss:G4}");
+                    if (s.Step % report < options.LogInterval || s.Step == s.TotalSteps)
+                        progress.Line($"  step {s.Step,7:N0}/{s.TotalSteps:N0}  loss {s.Loss,10:G4}  lr {s.LearningRate:G3}  {s.PointProbeJvps:N0} point-probe JVPs  " +
+                                      $"elapsed {Clock(s.Elapsed)}  ETA {Clock(s.Remaining)}");
+                }, checkpointPath, every, resume: true);
+                bar.Finish();
+                return fit;
+            }
+            catch (SurrogateDivergedException e)
+            {
+                throw new InvalidOperationException(e.Message);
+            }
+        });
+        var posterior = result.Posterior;
+        double fitSeconds = result.TrainingSeconds + result.PosteriorSeconds;
+        Console.WriteLine($"surrogate: {options.Steps:N0} steps, {options.PointProbeJvps:N0} point-probe JVPs, {Clock(TimeSpan.FromSeconds(result.TrainingSeconds))}; " +
+                          $"posterior over {result.Precision.Count:N0} training inputs in {result.PosteriorSeconds:F1} s");
+        Console.WriteLine($"  α = {result.Covariance.Alpha:G4}" + (result.Evidence is { } ev ? $" (evidence maximum; log evidence {ev.LogEvidence:G6}, at α = 1: {ev.LogEvidenceAtOne:G6})" : "") +
+                          (result.Covariance.Jitter > 0 ? $"; Cholesky needed jitter {result.Covariance.Jitter:G3}" : ""));
+        var extra = new Dictionary<string, string> { ["context"] = context.Name, ["point_probe_jvps"] = options.PointProbeJvps.ToString(CultureInfo.InvariantCulture) };
+        OutputFiles.Write(loaded.OutPath, temp => PosteriorFile.Save(temp, posterior, new PosteriorProvenance(loaded.Train.Name, options.Seed, fitSeconds, extra)));
+        Console.WriteLine($"wrote {loaded.OutPath}");
+        if (loaded.JsonPath != null) OutputFiles.WriteText(loaded.JsonPath, Json(loaded, context.Name, options, result));
+        posterior.Dispose();
+        return 0;
+    }
+
+    private static string Json(FitInputs.Loaded loaded, string context, ScallaOptions options, ScallaFitResult result) =>
+        JsonSerializer.Serialize(new
+        {
+            method = ScallaPosterior.MethodName,
+            map = loaded.MapPath,
+            data = loaded.Train.Name,
+            context,
+            options,
+            point_probe_jvps = options.PointProbeJvps,
+            training_seconds = result.TrainingSeconds,
+            posterior_seconds = result.PosteriorSeconds,
+            alpha = result.Covariance.Alpha,
+            jitter = result.Covariance.Jitter,
+            log_evidence = result.Evidence?.LogEvidence,
+            effective_parameters = result.Evidence?.EffectiveParameters,
+            training_log_likelihood = result.Precision.LogLikelihood,
+            loss_curve = result.Curve.Select(c => new { step = c.Step, loss = c.Loss, lr = c.LearningRate, seconds = c.Seconds }),
+        }, new JsonSerializerOptions { WriteIndented = true });
+
+    private static string Clock(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
+}
