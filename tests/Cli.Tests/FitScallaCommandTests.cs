@@ -22,12 +22,13 @@ public sealed class FitScallaCommandTests
         Assert.Contains($"wrote {output}", text);
         var file = SafeTensorsFile.Read(output);
         Assert.Equal("scalla", file.Metadata["method"]);
-        Assert.Equal("mnist", file.Metadata["context"]);
+        Assert.Contains("\"context\":\"mnist\"", file.Metadata["hyperparameters"]);
         Assert.True(File.Exists(checkpoint));
         using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
         {
             var r = doc.RootElement;
             Assert.Equal(48, r.GetProperty("point_probe_jvps").GetInt64());
+            Assert.Equal("mnist", r.GetProperty("context").GetString());
             Assert.True(r.GetProperty("options").GetProperty("Biased").GetBoolean());
             Assert.Equal(6, r.GetProperty("loss_curve").EnumerateArray().Last().GetProperty("step").GetInt32());
         }

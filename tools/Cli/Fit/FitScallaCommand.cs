@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using Tangent.Inference.Posteriors;
 using Tangent.Inference.Scalla;
 using Tangent.Kernels.Backends;
 
@@ -22,7 +20,7 @@ internal sealed class FitScallaCommand : FitSubcommand
         var context = CliOptions.Text("--context", "SET|IDX|GENERATOR",
             $"context points: a data set ({string.Join(", ", ContextSources.SetNames)}), an IDX image file, or a generator built from the training " +
             $"inputs ({string.Join(", ", ContextGenerators.Names)})", required: true);
-        var bias = new Option<bool>("--bias") { Description = "ScaLLA-bias: zero the target's train × context covariances" };
+        var bias = CliOptions.Flag("--bias", "ScaLLA-bias: zero the target's train × context covariances");
         var features = CliOptions.Int("--features", "surrogate rank m", defaults.Features, 1);
         var probes = CliOptions.Int("--probes", "Rademacher probes K per step (one batched JVP)", defaults.Probes, 1);
         var steps = CliOptions.Int("--steps", "training steps", defaults.Steps, 1);
@@ -30,13 +28,13 @@ internal sealed class FitScallaCommand : FitSubcommand
         var lr = CliOptions.Double("--lr", "peak Adam learning rate", defaults.LearningRate);
         var finalLr = CliOptions.Double("--final-lr", "learning rate at the last step (cosine decay)", defaults.FinalLearningRate);
         var warmup = CliOptions.Int("--warmup", "steps of linear warm-up", defaults.WarmupSteps, 0);
-        var alpha = CliOptions.OptionalDouble("--alpha", "prior precision α of the feature-space posterior (default 1, the reference's)");
-        var marglik = new Option<bool>("--marglik") { Description = "choose α by maximising the Laplace evidence instead" };
+        var alpha = CliOptions.OptionalDouble("--alpha", "prior precision α of the feature-space posterior (default 1, the reference's)", positive: true);
+        var marglik = CliOptions.Flag("--marglik", "choose α by maximising the Laplace evidence instead");
         var checkpoint = CliOptions.Text("--checkpoint", "FILE", "save the training state to FILE periodically, and resume from it if it exists");
         var every = CliOptions.Int("--checkpoint-every", "steps between checkpoints", 500, 1);
         var command = new Command("scalla", "ScaLLA: a surrogate network learns the MAP network's NTK from JVPs; Laplace posterior in its feature space.")
         {
-            context, bias, features, probes, steps, batch, lr, finalLr, warmup, alpha, marglik, checkpoint, every,
+            context, bias, features, probes, steps, batch, lr, finalLr, warmup, alpha, marglik, checkpoint, every, inputs.Seed,
         };
         inputs.AddTo(command);
         command.SetAction(p =>
@@ -54,11 +52,10 @@ internal sealed class FitScallaCommand : FitSubcommand
                 FinalLearningRate = p.GetValue(finalLr),
                 WarmupSteps = Math.Min(p.GetValue(warmup), p.GetValue(steps) - 1),
                 Biased = p.GetValue(bias),
-                Seed = loaded.Seed,
+                Seed = (ulong)p.GetValue(inputs.Seed),
             };
             options.Validate();
             double? prior = p.GetValue(marglik) ? null : p.GetValue(alpha) ?? 1;
-            if (prior is <= 0) throw new ArgumentException($"--alpha must be positive, got {prior}.");
             string? checkpointPath = p.GetValue(checkpoint);
             OutputFiles.CheckWritable(checkpointPath, "--checkpoint");
             return Run(loaded, p.GetRequiredValue(context), options, prior, checkpointPath, p.GetValue(every), p.GetValue(inputs.DataRoot));
@@ -98,38 +95,27 @@ internal sealed class FitScallaCommand : FitSubcommand
                 throw new InvalidOperationException(e.Message);
             }
         });
-        var posterior = result.Posterior;
-        double fitSeconds = result.TrainingSeconds + result.PosteriorSeconds;
+        using var posterior = result.Posterior;
         Console.WriteLine($"surrogate: {options.Steps:N0} steps, {options.PointProbeJvps:N0} point-probe JVPs, {Clock(TimeSpan.FromSeconds(result.TrainingSeconds))}; " +
                           $"posterior over {result.Precision.Count:N0} training inputs in {result.PosteriorSeconds:F1} s");
         Console.WriteLine($"  α = {result.Covariance.Alpha:G4}" + (result.Evidence is { } ev ? $" (evidence maximum; log evidence {ev.LogEvidence:G6}, at α = 1: {ev.LogEvidenceAtOne:G6})" : "") +
                           (result.Covariance.Jitter > 0 ? $"; Cholesky needed jitter {result.Covariance.Jitter:G3}" : ""));
-        var extra = new Dictionary<string, string> { ["context"] = context.Name, ["point_probe_jvps"] = options.PointProbeJvps.ToString(CultureInfo.InvariantCulture) };
-        OutputFiles.Write(loaded.OutPath, temp => PosteriorFile.Save(temp, posterior, new PosteriorProvenance(loaded.Train.Name, options.Seed, fitSeconds, extra)));
-        Console.WriteLine($"wrote {loaded.OutPath}");
-        if (loaded.JsonPath != null) OutputFiles.WriteText(loaded.JsonPath, Json(loaded, context.Name, options, result));
-        posterior.Dispose();
+        FitInputs.Save(loaded, posterior, options.Seed, new Dictionary<string, object?>
+        {
+            ["context"] = context.Name,
+            ["options"] = options,
+            ["point_probe_jvps"] = options.PointProbeJvps,
+            ["training_seconds"] = result.TrainingSeconds,
+            ["posterior_seconds"] = result.PosteriorSeconds,
+            ["alpha"] = result.Covariance.Alpha,
+            ["jitter"] = result.Covariance.Jitter,
+            ["log_evidence"] = result.Evidence?.LogEvidence,
+            ["effective_parameters"] = result.Evidence?.EffectiveParameters,
+            ["training_log_likelihood"] = result.Precision.LogLikelihood,
+            ["loss_curve"] = result.Curve.Select(c => new { step = c.Step, loss = c.Loss, lr = c.LearningRate, seconds = c.Seconds }).ToList(),
+        });
         return 0;
     }
-
-    private static string Json(FitInputs.Loaded loaded, string context, ScallaOptions options, ScallaFitResult result) =>
-        JsonSerializer.Serialize(new
-        {
-            method = ScallaPosterior.MethodName,
-            map = loaded.MapPath,
-            data = loaded.Train.Name,
-            context,
-            options,
-            point_probe_jvps = options.PointProbeJvps,
-            training_seconds = result.TrainingSeconds,
-            posterior_seconds = result.PosteriorSeconds,
-            alpha = result.Covariance.Alpha,
-            jitter = result.Covariance.Jitter,
-            log_evidence = result.Evidence?.LogEvidence,
-            effective_parameters = result.Evidence?.EffectiveParameters,
-            training_log_likelihood = result.Precision.LogLikelihood,
-            loss_curve = result.Curve.Select(c => new { step = c.Step, loss = c.Loss, lr = c.LearningRate, seconds = c.Seconds }),
-        }, new JsonSerializerOptions { WriteIndented = true });
 
     private static string Clock(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 }
