@@ -15,10 +15,11 @@ public static class AlternatingProjection
     /// One pass over epoch <paramref name="epoch"/>'s batches of <paramref name="loader"/> (which must drop a
     /// partial last batch) on <paramref name="count"/> vectors ([count, P], in place), at most
     /// <see cref="BatchProjector.MaxVectors"/> per batched projection; every projection is counted in
-    /// <paramref name="tally"/>, and <paramref name="label"/> (e.g. "pass before ELBO epoch 3") names it in the log.
+    /// <paramref name="tally"/>, and <paramref name="label"/> (e.g. "pass before ELBO epoch 3") names it in the log;
+    /// <paramref name="batchDone"/> hears the number of batches done after each.
     /// </summary>
     public static void Pass(BatchProjector projector, BatchLoader loader, int epoch, BufferView<float> vectors, int count, ProjectionTally tally,
-        string label, CancellationToken cancel = default)
+        string label, CancellationToken cancel = default, Action<int>? batchDone = null)
     {
         int p = projector.ParameterCount;
         if (count <= 0 || vectors.Length < (long)count * p)
@@ -37,6 +38,7 @@ public static class AlternatingProjection
                 var outcome = n == 1 ? projector.Project(block, block) : projector.ProjectMany(block, block, n);
                 tally.Add(outcome, where, b + 1);
             }
+            batchDone?.Invoke(b + 1);
         }
     }
 
@@ -45,10 +47,10 @@ public static class AlternatingProjection
     /// stream <paramref name="stream"/>, offset 0, [S, P] in order) after <paramref name="passes"/> passes at θ
     /// (<paramref name="theta"/>) over the loader's epochs <paramref name="firstEpoch"/>, … Returns the projected
     /// vectors [S, P] and the Hutchinson estimate of tr P with the ε as probes, mean_s ⟨ε_s, k_s⟩ (the reference's
-    /// estimator: no extra projections).
+    /// estimator: no extra projections). <paramref name="progress"/> hears (batches done, batches in all passes).
     /// </summary>
     public static (float[] Kernel, double Trace) ProjectNoise(BatchProjector projector, BatchLoader loader, BufferView<float> theta, int samples, int passes,
-        int firstEpoch, ulong seed, ulong stream, ProjectionTally tally, string label, CancellationToken cancel = default)
+        int firstEpoch, ulong seed, ulong stream, ProjectionTally tally, string label, CancellationToken cancel = default, Action<int, int>? progress = null)
     {
         var backend = projector.Backend;
         int p = projector.ParameterCount;
@@ -57,8 +59,13 @@ public static class AlternatingProjection
         backend.RandomNormal(epsilon.View, seed, stream, 0);
         backend.Copy(epsilon.View, kernel.View);
         projector.SetParameters(theta);
+        int batches = loader.BatchesPerEpoch;
         for (int pass = 0; pass < passes; pass++)
-            Pass(projector, loader, firstEpoch + pass, kernel.View, samples, tally, $"{label} pass {pass + 1}", cancel);
+        {
+            int before = pass * batches;
+            Pass(projector, loader, firstEpoch + pass, kernel.View, samples, tally, $"{label} pass {pass + 1}", cancel,
+                progress == null ? null : done => progress(before + done, passes * batches));
+        }
         double trace = 0;
         for (int i = 0; i < samples; i++) trace += backend.Dot(epsilon.Slice(i * p, p), kernel.Slice(i * p, p));
         return (kernel.ToArray(), trace / samples);

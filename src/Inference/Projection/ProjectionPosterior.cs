@@ -124,10 +124,11 @@ public sealed class ProjectionPosterior : IPosterior
     /// <summary>
     /// Fits the posterior around <paramref name="map"/> on <paramref name="train"/>: S = <see cref="ProjectionOptions.Samples"/>
     /// ε from Philox, <see cref="ProjectionOptions.Passes"/> alternating passes over the whole training set, then α.
-    /// Projections that do not converge are logged and counted in the hyperparameters.
+    /// Projections that do not converge are logged and counted in the hyperparameters; <paramref name="progress"/> hears
+    /// (batches done, batches in all passes).
     /// </summary>
     public static ProjectionPosterior Fit(ZooModel model, float[] map, DataSet train, ProjectionOptions options, Backend backend,
-        Action<string>? log = null, CancellationToken cancel = default)
+        Action<string>? log = null, CancellationToken cancel = default, Action<int, int>? progress = null)
     {
         options.Validate();
         var network = model.Network;
@@ -142,7 +143,7 @@ public sealed class ProjectionPosterior : IPosterior
         var tally = new ProjectionTally(options.ResidualLimit, log);
         var loader = new BatchLoader(train, options.BatchSize, options.Seed, shuffle: true, dropLast: true);
         var (kernel, trace) = AlternatingProjection.ProjectNoise(projector, loader, theta.View, s, options.Passes, 0, options.Seed, NoiseStream, tally,
-            "projection posterior", cancel);
+            "projection posterior", cancel, progress);
         trace = Math.Min(trace, p - 1);
         double norm2 = backend.Dot(theta.View, theta.View);
         double alpha = options.Alpha ?? norm2 / (p - trace);

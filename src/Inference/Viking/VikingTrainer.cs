@@ -10,7 +10,11 @@ using Tangent.Models.Zoo;
 
 namespace Tangent.Inference.Viking;
 
-/// <summary>A report on a VIKING fit's progress (every few steps and at the end of each epoch).</summary>
+/// <summary>
+/// A report on a VIKING fit's progress (every few steps and at the end of each epoch). In the
+/// <see cref="VikingPhase.Posterior"/> phase, <see cref="Step"/> and <see cref="Steps"/> count the batches of the
+/// posterior passes and the ELBO quantities are NaN.
+/// </summary>
 /// <param name="Phase">The phase.</param>
 /// <param name="Epoch">Epoch within the phase (from 1).</param>
 /// <param name="Epochs">Epochs in the phase.</param>
@@ -282,8 +286,15 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
         public float[] PosteriorSamples(CancellationToken cancel)
         {
             long t0 = Stopwatch.GetTimestamp();
+            var (logPrecision, logImageScale) = elbo.Scales();
+            int interval = Math.Max(owner.ProgressInterval / Math.Max(_o.PosteriorSamples / _o.ProjectionChunk, 1), 1);
             var (kernel, _) = AlternatingProjection.ProjectNoise(projector, passes, elbo.Mean, _o.PosteriorSamples, _o.PosteriorPasses,
-                _o.ScaleEpochs + _o.ElboEpochs, _o.Seed, VikingPosterior.NoiseStream, tally, "posterior", cancel);
+                _o.ScaleEpochs + _o.ElboEpochs, _o.Seed, VikingPosterior.NoiseStream, tally, "posterior", cancel, (done, total) =>
+                {
+                    if (owner.Progress != null && (done == total || (owner.ProgressInterval > 0 && done % interval == 0)))
+                        owner.Progress(new VikingProgress(VikingPhase.Posterior, 1, 1, done, total, double.NaN, double.NaN, Math.Exp(-0.5 * logPrecision),
+                            Math.Exp(logImageScale), double.NaN, double.NaN, tally.MeanResidual, tally.NotConverged, clock.Elapsed, done == total));
+                });
             times.Posterior += Stopwatch.GetElapsedTime(t0).TotalSeconds;
             return kernel;
         }
