@@ -64,7 +64,7 @@ public sealed class Predictor(Backend backend, PredictiveOptions options) : IDis
         var p = Ensure(ref _small3, n);
         Backend.LogSoftmax(f, l.Batch, l.Classes, lp);
         Backend.Softmax(f, l.Batch, l.Classes, p);
-        return new PredictiveBatch(l.Batch, l.Classes, Download(p), Download(lp));
+        return new PredictiveBatch(l.Batch, l.Classes, DownloadProbabilities(p), Download(lp));
     }
 
     private PredictiveBatch Probit(LogitPrediction l)
@@ -81,7 +81,7 @@ public sealed class Predictor(Backend backend, PredictiveOptions options) : IDis
         Backend.Map2(new Div(), mu, scale, kappaMu);
         Backend.LogSoftmax(kappaMu, b, c, lp);
         Backend.Softmax(kappaMu, b, c, scale);
-        var result = new PredictiveBatch(b, c, Download(scale), Download(lp));
+        var result = new PredictiveBatch(b, c, DownloadProbabilities(scale), Download(lp));
         factors.Describe(result);
         return result;
     }
@@ -144,7 +144,7 @@ public sealed class Predictor(Backend backend, PredictiveOptions options) : IDis
         Backend.Map2Broadcast(new Sub(), overSamples, work, mean, centred);
         Backend.Map(new Square(), centred, centred);
         Backend.Reduce(new SumOp(), centred, outer, samples, inner, squares);
-        var p = Download(mean);
+        var p = DownloadProbabilities(mean);
         var logP = new double[n];
         // log p̄ with p̄ floored at the smallest float: a class no draw gives any mass to.
         for (int i = 0; i < n; i++) logP[i] = Math.Log(Math.Max(p[i], float.Epsilon));
@@ -195,6 +195,17 @@ public sealed class Predictor(Backend backend, PredictiveOptions options) : IDis
         var v = Ensure(ref buffer, values.Length);
         v.Buffer.CopyFrom(values, v.Offset);
         return v;
+    }
+
+    /// <summary>
+    /// Probabilities clamped into [0, 1]: a float32 average of S values in [0, 1] can round to just above 1, which
+    /// would put a confidence outside the calibration bins.
+    /// </summary>
+    private static double[] DownloadProbabilities(BufferView<float> v)
+    {
+        var p = Download(v);
+        for (int i = 0; i < p.Length; i++) p[i] = Math.Clamp(p[i], 0, 1);
+        return p;
     }
 
     private static double[] Download(BufferView<float> v)
