@@ -46,7 +46,7 @@ internal static class TrainCommand
         command.SetAction(p =>
         {
             string modelName = p.GetRequiredValue(model);
-            var options = Defaults(modelName);
+            var options = TrainingRecipes.For(modelName);
             options = options with
             {
                 Epochs = p.GetValue(epochs) ?? options.Epochs,
@@ -128,14 +128,6 @@ internal static class TrainCommand
         if (jsonPath != null) WriteJson(jsonPath, modelName, dataName, model, options, train, summary, testResult);
         return 0;
     }
-
-    /// <summary>The reference recipe of each model.</summary>
-    public static TrainingOptions Defaults(string model) => model switch
-    {
-        "fmnist-cnn" => new TrainingOptions { Epochs = 40, BatchSize = 64, LearningRate = 1e-3, Optimizer = OptimizerKind.Adam, Schedule = ScheduleKind.Step, Gamma = 0.7 },
-        "lenet" => new TrainingOptions { Epochs = 10, BatchSize = 32, LearningRate = 1e-3, Optimizer = OptimizerKind.Adam, Schedule = ScheduleKind.None },
-        _ => new TrainingOptions { Epochs = 10, BatchSize = 64, LearningRate = 1e-3, Optimizer = OptimizerKind.Adam, Schedule = ScheduleKind.None },
-    };
 
     /// <summary>The test split, or null for sets without one (and when its files are absent: training does not need them).</summary>
     private static DataSet? TryLoadTest(string name, string? root)
