@@ -119,6 +119,7 @@ internal static class TrainCommand
                 ["data"] = dataName,
                 ["epochs"] = options.Epochs.ToString(CultureInfo.InvariantCulture),
                 ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+                ["train_examples"] = train.Count.ToString(CultureInfo.InvariantCulture),
                 ["recipe"] = $"{options.Optimizer} lr={options.LearningRate.ToString(CultureInfo.InvariantCulture)} schedule={ScheduleText(options)} batch={options.BatchSize}",
             };
             if (testResult != null) extra["test_accuracy"] = testResult.Accuracy.ToString("R", CultureInfo.InvariantCulture);
