@@ -34,6 +34,7 @@ internal static class CommandLine
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(FitCommand.Create());
+        root.Subcommands.Add(ReproduceCommand.Create());
         return root;
     }
 
