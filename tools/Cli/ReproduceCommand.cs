@@ -34,10 +34,8 @@ internal static class ReproduceCommand
         var work = CliOptions.Text("--work", "DIR", "where the steps keep their outputs (default: out/reproduce/TABLE)");
         var results = CliOptions.Text("--results", "DIR", "where report.md, results.json and plots/ go (default: results/TABLE)");
         var root = CliOptions.DataRoot();
-        var smoke = new Option<bool>("--smoke")
-        {
-            Description = "tiny schedules and subsets to check the pipeline (default directories get a -smoke suffix)", Hidden = true,
-        };
+        var smoke = CliOptions.Flag("--smoke", "tiny schedules and data subsets that check the pipeline in a minute or two; the numbers mean nothing " +
+                                               "(default directories get a -smoke suffix, the report goes under the work directory)");
         var command = new Command("reproduce", "Reproduce a paper's table (or run the five-minute demo): train, fit every method, evaluate, and write the report.")
         {
             table, seeds, fresh, map, adjoint, work, results, root, smoke,
