@@ -23,13 +23,13 @@ public sealed class VikingMethod(VikingOptions options, bool startFromMap, strin
 
     /// <inheritdoc />
     public override string Settings(ulong seed) => (Options with { Seed = seed }).Fingerprint() + ";" + Fingerprint(("start", StartFromMap ? "map" : "init"),
-        ("samples", Options.PosteriorSamples), ("passes", Options.PosteriorPasses));
+        ("samples", Options.PosteriorSamples), ("passes", Options.PosteriorPasses), ("linearized", Options.Linearized));
 
     /// <inheritdoc />
     public override string Description => string.Create(CultureInfo.InvariantCulture,
         $"schedule {Options.Schedule} epochs (plain, scales, ELBO){(StartFromMap ? " from the MAP network" : "")}, batch {Options.BatchSize}, " +
         $"γ {Options.Gamma:G3}, β {Options.Beta:G3}, {(Options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")} through the projection, " +
-        $"{Options.ProjectionSteps} CG steps, {Options.PosteriorSamples} samples through the network");
+        $"{Options.ProjectionSteps} CG steps, {Options.PosteriorSamples} samples through the {(Options.Linearized ? "linearised network" : "network")}");
 
     /// <inheritdoc />
     public override IPosterior Fit(FitContext context)
