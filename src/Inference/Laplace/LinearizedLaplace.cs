@@ -30,6 +30,9 @@ public sealed class LinearizedLaplace : IPosterior
     public const int MaxParameters = 6000;
 
     private const string CovarianceTensor = "covariance";
+
+    /// <summary>Jacobian rows (inputs × C) × P held at once: 4M doubles, 32 MB.</summary>
+    private const int JacobianBudget = 4 << 20;
     private readonly Backend _backend;
     private readonly Linearization _network;
     private readonly DeviceBuffer<double> _sigma;
@@ -72,7 +75,7 @@ public sealed class LinearizedLaplace : IPosterior
         var network = new Linearization(net, parameters, state, backend);
         try
         {
-            int chunk = Math.Max(1, Math.Min(options.BatchSize, train.Count));
+            int chunk = Math.Max(1, Math.Min(Math.Min(options.BatchSize, train.Count), JacobianBudget / (c * p)));
             using var ggn = backend.Allocate<double>(p * p);
             using var jac = backend.Allocate<double>(chunk * c * p);
             using var g = backend.Allocate<double>(chunk * c * p);
@@ -165,18 +168,25 @@ public sealed class LinearizedLaplace : IPosterior
         return LogitPrediction.Gaussian(Array.ConvertAll(mean, x => (float)x), Array.ConvertAll(covariance, x => (float)x), batch, mean.Length / batch);
     }
 
-    /// <summary>Mean [B, C] and covariance J Σ Jᵀ [B, C, C] of the logits in float64.</summary>
+    /// <summary>Mean [B, C] and covariance J Σ Jᵀ [B, C, C] of the logits in float64 (in sub-batches that keep J within 32 MB).</summary>
     public (double[] Mean, double[] Covariance) PredictFloat64(ReadOnlySpan<float> inputs, int batch)
     {
-        int p = Model.Network.ParameterCount, c = Model.Network.OutputShape.Length;
+        int p = Model.Network.ParameterCount, c = Model.Network.OutputShape.Length, sample = Model.Network.InputShape.Length;
         var mean = _network.Logits.RunToHost(inputs, batch);
-        using var jac = _backend.Upload<double>(_network.Jacobian(inputs, batch));
-        using var jSigma = _backend.Allocate<double>(batch * c * p);
-        using var v = _backend.Allocate<double>(batch * c * c);
-        _backend.Gemm(Transpose.No, Transpose.No, batch * c, p, p, 1.0, jac.View, p, _sigma.View, p, 0.0, jSigma.View, p);
-        _backend.GemmStridedBatched(Transpose.No, Transpose.Yes, c, c, p, 1.0, jSigma.View, p, (long)c * p, jac.View, p, (long)c * p,
-            0.0, v.View, c, (long)c * c, batch);
-        return (mean, v.ToArray());
+        var covariance = new double[batch * c * c];
+        int chunk = Math.Max(1, Math.Min(batch, JacobianBudget / (c * p)));
+        for (int start = 0; start < batch; start += chunk)
+        {
+            int n = Math.Min(chunk, batch - start);
+            using var jac = _backend.Upload<double>(_network.Jacobian(inputs.Slice(start * sample, n * sample), n));
+            using var jSigma = _backend.Allocate<double>(n * c * p);
+            using var v = _backend.Allocate<double>(n * c * c);
+            _backend.Gemm(Transpose.No, Transpose.No, n * c, p, p, 1.0, jac.View, p, _sigma.View, p, 0.0, jSigma.View, p);
+            _backend.GemmStridedBatched(Transpose.No, Transpose.Yes, c, c, p, 1.0, jSigma.View, p, (long)c * p, jac.View, p, (long)c * p,
+                0.0, v.View, c, (long)c * c, n);
+            v.CopyTo(covariance.AsSpan(start * c * c, n * c * c));
+        }
+        return (mean, covariance);
     }
 
     /// <inheritdoc />
