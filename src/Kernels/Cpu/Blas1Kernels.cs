@@ -5,17 +5,20 @@ namespace Tangent.Kernels.Cpu;
 /// <summary>
 /// Dot products and sums of squares. Float data accumulate in double: the widened products x·y and squares x² are
 /// exact in double, so the float result is correctly rounded up to the double summation error (≈ n·1e-16), and no
-/// float overflow can occur in Σx² (float max² ≈ 1.2e77). Double data accumulate in double with four vector
-/// accumulators per block of <see cref="Block"/> elements and a pairwise tree over blocks.
+/// float overflow can occur in Σx² (float max² ≈ 1.2e77). Sums are blocked and pairwise: vector accumulators per block
+/// of <see cref="PairwiseTree.Block"/> elements and the <see cref="PairwiseTree"/> over blocks, whose top the backend
+/// runs in parallel without changing the value.
 /// </summary>
 internal static unsafe class Blas1Kernels
 {
-    /// <summary>Elements per straight accumulation block before the pairwise tree.</summary>
-    public const int Block = 2048;
-
-    /// <summary>Σ x[i]·y[i] for float data, accumulated in double.</summary>
+    /// <summary>Σ x[i]·y[i] for float data, accumulated in double, blocked and pairwise.</summary>
     public static double DotF(float* x, float* y, nint n)
     {
+        if (n > PairwiseTree.Block)
+        {
+            nint h = PairwiseTree.Half(n);
+            return DotF(x, y, h) + DotF(x + h, y + h, n - h);
+        }
         nint i = 0;
         double s = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -53,9 +56,9 @@ internal static unsafe class Blas1Kernels
     /// <summary>Σ x[i]·y[i] for double data, blocked and pairwise.</summary>
     public static double DotD(double* x, double* y, nint n)
     {
-        if (n > Block)
+        if (n > PairwiseTree.Block)
         {
-            nint h = (n / 2 + 63) & ~(nint)63;
+            nint h = PairwiseTree.Half(n);
             return DotD(x, y, h) + DotD(x + h, y + h, n - h);
         }
         nint i = 0;
@@ -110,9 +113,9 @@ internal static unsafe class Blas1Kernels
     /// <summary>Σ (s·x[i])² for double data, blocked and pairwise (s scales the entries away from overflow/underflow).</summary>
     public static double ScaledSumSquaresD(double* x, double s, nint n)
     {
-        if (n > Block)
+        if (n > PairwiseTree.Block)
         {
-            nint h = (n / 2 + 63) & ~(nint)63;
+            nint h = PairwiseTree.Half(n);
             return ScaledSumSquaresD(x, s, h) + ScaledSumSquaresD(x + h, s, n - h);
         }
         nint i = 0;
@@ -150,26 +153,21 @@ internal static unsafe class Blas1Kernels
     }
 }
 
-/// <summary>Parallel body: partial dot products / sums of squares per chunk.</summary>
-internal unsafe struct Blas1PartialBody : IParallelBody
+/// <summary>A dot product, max |x| or scaled sum of squares as a <see cref="PairwiseTree"/> range.</summary>
+internal unsafe struct Blas1Range : IPairwiseRange<double>
 {
     /// <summary>0: float dot, 1: double dot, 2: double max |x|, 3: double scaled Σx².</summary>
     public int Kind;
     public void* X, Y;
     public double Scale;
-    public double* Partials;
-    public long N, Chunk;
 
-    public readonly void Run(int index)
+    public readonly double Range(long start, long length) => Kind switch
     {
-        long s = index * Chunk, len = Math.Min(Chunk, N - s);
-        if (len <= 0) { Partials[index] = 0; return; }
-        Partials[index] = Kind switch
-        {
-            0 => Blas1Kernels.DotF((float*)X + s, (float*)Y + s, (nint)len),
-            1 => Blas1Kernels.DotD((double*)X + s, (double*)Y + s, (nint)len),
-            2 => Blas1Kernels.MaxAbsD((double*)X + s, (nint)len),
-            _ => Blas1Kernels.ScaledSumSquaresD((double*)X + s, Scale, (nint)len),
-        };
-    }
+        0 => Blas1Kernels.DotF((float*)X + start, (float*)Y + start, (nint)length),
+        1 => Blas1Kernels.DotD((double*)X + start, (double*)Y + start, (nint)length),
+        2 => Blas1Kernels.MaxAbsD((double*)X + start, (nint)length),
+        _ => Blas1Kernels.ScaledSumSquaresD((double*)X + start, Scale, (nint)length),
+    };
+
+    public readonly double Combine(double left, double right) => Kind == 2 ? Math.Max(left, right) : left + right;
 }

@@ -456,20 +456,22 @@ internal static unsafe class Conv
     {
         int crs = g.C * g.R * g.S;
         double work = (double)g.N * g.K * crs * g.OutH * g.OutW;
-        int tasks = work < GemmPlan.ParallelThreshold ? 1 : Math.Min(g.N, CpuParallel.ThreadCount);
-        // Each task sums its images into its own dWᵀ[crs, k]; the caller then adds the transposed partials into dw.
+        // Each part of the batch (BatchParts: fixed by N, not by the thread count) sums its images into its own
+        // dWᵀ[crs, k]; the parts are then added in order and transposed into dw.
+        int parts = BatchParts.Count(g.N);
         long len = (long)crs * g.K;
-        F* partial = (F*)GemmScratch.Get(GemmScratch.SharedSlot, (nuint)(len * tasks * sizeof(F)));
-        var body = new BackwardWeightBody<F, TK> { G = g, X = x, Dy = dy, Partial = partial, Tasks = tasks };
-        if (tasks == 1) body.Run(0);
-        else CpuParallel.For(tasks, body);
+        F* partial = (F*)GemmScratch.Get(GemmScratch.SharedSlot, (nuint)(len * parts * sizeof(F)));
+        var body = new BackwardWeightBody<F, TK> { G = g, X = x, Dy = dy, Partial = partial, Parts = parts };
+        if (work < GemmPlan.ParallelThreshold)
+            for (int p = 0; p < parts; p++) body.Run(p);
+        else CpuParallel.For(parts, body);
+        for (int p = 1; p < parts; p++) AddInto(partial + p * len, partial, (int)len);
         for (int k = 0; k < g.K; k++)
             for (int i = 0; i < crs; i++)
             {
                 long e = (long)k * crs + i;
-                F sum = beta == F.Zero ? F.Zero : beta * dw[e];
-                for (int t = 0; t < tasks; t++) sum += partial[t * len + (long)i * g.K + k];
-                dw[e] = sum;
+                F sum = partial[(long)i * g.K + k];
+                dw[e] = beta == F.Zero ? sum : beta * dw[e] + sum;
             }
     }
 
@@ -477,24 +479,24 @@ internal static unsafe class Conv
     {
         public Conv2dGeometry G;
         public F* X, Dy, Partial;
-        public int Tasks;
+        public int Parts;
 
-        public readonly void Run(int t)
+        public readonly void Run(int part)
         {
             int crs = G.C * G.R * G.S, pq = G.OutH * G.OutW;
-            int n0 = (int)((long)G.N * t / Tasks), n1 = (int)((long)G.N * (t + 1) / Tasks);
+            var (n0, n1) = BatchParts.Range(G.N, Parts, part);
             F* col = (F*)GemmScratch.Get(GemmScratch.ColumnsSlot, (nuint)(((long)crs * pq + ConvPadding.ColumnSlack) * sizeof(F)));
-            F* part = Partial + (long)t * crs * G.K;
+            F* dwT = Partial + (long)part * crs * G.K;
             for (int n = n0; n < n1; n++)
             {
                 F* padded = ConvPadding.Pad(X + (long)n * G.C * G.H * G.W, G);
                 ConvPadding.Im2col(padded, G, col);
                 // dWᵀ[crs, k] (+)= col[crs, pq] · dY_nᵀ[pq, k]: A rows contiguous along pq, B = dY_n stored transposed.
                 if (GemmDot.Suits(crs, G.K))
-                    GemmDot.RunNT(crs, G.K, pq, col, pq, Dy + (long)n * G.K * pq, pq, part, G.K, n == n0 ? F.Zero : F.One);
+                    GemmDot.RunNT(crs, G.K, pq, col, pq, Dy + (long)n * G.K * pq, pq, dwT, G.K, n == n0 ? F.Zero : F.One);
                 else
                     GemmDriver<F, TK>.Block(new StridedPackA<F>(col, pq, 1, 0), new StridedPackB<F>(Dy + (long)n * G.K * pq, 1, pq, 0),
-                    part, G.K, 1, 0, crs, 0, G.K, pq, F.One, n == n0 ? F.Zero : F.One);
+                    dwT, G.K, 1, 0, crs, 0, G.K, pq, F.One, n == n0 ? F.Zero : F.One);
             }
         }
     }

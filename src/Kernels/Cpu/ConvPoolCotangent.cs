@@ -13,8 +13,9 @@ namespace Tangent.Kernels.Cpu;
 /// dense route scatters, multiplies and runs two full convolution products over mostly zeros; this visits only the
 /// kept positions, all E cotangents in one vector: per (image, channel) block of four kept positions, each tap
 /// accumulates the four positions' contributions to dW in registers (one read-modify-write per tap), and adds
-/// W·g into an E-innermost padded dx, which the task then copies out for its image. Tasks own images, so dx needs no
-/// synchronisation; dW and db are summed over the tasks' partials at the end.
+/// W·g into an E-innermost padded dx, which the task then copies out for its image. Tasks own parts of the batch
+/// (<see cref="BatchParts"/>), so dx needs no synchronisation; dW and db are summed over the parts' partials at the end,
+/// in part order.
 /// </summary>
 internal static unsafe class ConvPoolCotangent
 {
@@ -28,60 +29,52 @@ internal static unsafe class ConvPoolCotangent
         int lanes = (sets + v - 1) / v * v;
         int hp = g.H + 2 * g.PadH, wp = g.W + 2 * g.PadW, taps = g.C * g.R * g.S;
         long plane = (long)hp * wp, xpLen = (long)g.N * g.C * plane;
-        int tasks = Math.Min(g.N, CpuParallel.ThreadCount);
+        int parts = BatchParts.Count(g.N);
         long wLen = (long)g.K * taps * lanes, bLen = (long)g.K * lanes;
         F* xp = (F*)GemmScratch.Get(GemmScratch.FusedPrimalSlot, (nuint)(xpLen * sizeof(F)));
         F* dxT = dx == null ? null : (F*)GemmScratch.Get(GemmScratch.FusedTangentSlot, (nuint)(xpLen * lanes * sizeof(F)));
-        F* partial = (F*)GemmScratch.Get(GemmScratch.FusedWeightSlot, (nuint)(tasks * (wLen + bLen) * sizeof(F)));
+        F* partial = (F*)GemmScratch.Get(GemmScratch.FusedWeightSlot, (nuint)(parts * (wLen + bLen) * sizeof(F)));
         var body = new Body<F>
         {
-            G = g, Pool = pool, Sets = sets, Lanes = lanes, Tasks = tasks, Activation = activation,
+            G = g, Pool = pool, Sets = sets, Lanes = lanes, Parts = parts, Activation = activation,
             Ct = ct, Argmax = argmax, A = a, X = x, W = w, Xp = xp, DxT = dxT, Dx = dx, Partial = partial,
         };
         double work = 2.0 * g.N * g.K * pool.OutH * pool.OutW * taps * lanes * (dx == null ? 1 : 2);
-        if (tasks == 1 || work < GemmPlan.ParallelThreshold)
-        {
-            body.Tasks = 1;
-            body.Run(0);
-        }
-        else CpuParallel.For(tasks, body);
+        if (work < GemmPlan.ParallelThreshold)
+            for (int p = 0; p < parts; p++) body.Run(p);
+        else CpuParallel.For(parts, body);
 
-        int used = body.Tasks;
+        // The parts' dW and db added in part order (BatchParts), then out of the E-innermost layout.
+        for (int p = 1; p < parts; p++)
+            for (long i = 0; i < wLen + bLen; i += Vector256<F>.Count)
+                (Vector256.Load(partial + i) + Vector256.Load(partial + p * (wLen + bLen) + i)).Store(partial + i);
         for (int k = 0; k < g.K; k++)
             for (int i = 0; i < taps; i++)
                 for (int e = 0; e < sets; e++)
-                {
-                    F sum = F.Zero;
-                    for (int t = 0; t < used; t++) sum += partial[t * (wLen + bLen) + ((long)k * taps + i) * lanes + e];
-                    dw[((long)e * g.K + k) * taps + i] = sum;
-                }
+                    dw[((long)e * g.K + k) * taps + i] = partial[((long)k * taps + i) * lanes + e];
         if (db != null)
             for (int k = 0; k < g.K; k++)
                 for (int e = 0; e < sets; e++)
-                {
-                    F sum = F.Zero;
-                    for (int t = 0; t < used; t++) sum += partial[t * (wLen + bLen) + wLen + (long)k * lanes + e];
-                    db[(long)e * g.K + k] = sum;
-                }
+                    db[(long)e * g.K + k] = partial[wLen + (long)k * lanes + e];
     }
 
     private struct Body<F> : IParallelBody where F : unmanaged, INumber<F>
     {
         public Conv2dGeometry G;
         public Pool2dGeometry Pool;
-        public int Sets, Lanes, Tasks;
+        public int Sets, Lanes, Parts;
         public DerivativeKind Activation;
         public F* Ct, A, X, W, Xp, DxT, Dx, Partial;
         public int* Argmax;
 
-        public readonly void Run(int task)
+        public readonly void Run(int part)
         {
-            int n0 = (int)((long)G.N * task / Tasks), n1 = (int)((long)G.N * (task + 1) / Tasks);
+            var (n0, n1) = BatchParts.Range(G.N, Parts, part);
             int taps = G.C * G.R * G.S, hp = G.H + 2 * G.PadH, wp = G.W + 2 * G.PadW;
             int pooled = Pool.OutH * Pool.OutW, plane = G.OutH * G.OutW;
             long imagePlane = (long)hp * wp, wLen = (long)G.K * taps * Lanes, bLen = (long)G.K * Lanes;
             long ctStride = (long)G.N * G.K * pooled;
-            F* dwT = Partial + task * (wLen + bLen);
+            F* dwT = Partial + part * (wLen + bLen);
             F* dbT = dwT + wLen;
             new Span<F>(dwT, (int)(wLen + bLen)).Clear();
             // The same tap and receptive-field tables as ConvPoolTangent builds, kept inline: moving them into a shared

@@ -32,7 +32,7 @@ public sealed partial class CpuBackend
         RequireFloat<T>();
         KernelChecks.SameLength("Dot", "x", x, "y", y);
         int kind = typeof(T) == typeof(float) ? 0 : 1;
-        double r = Blas1Reduce(kind, PtrOf(x), PtrOf(y), 1.0, x.Length, sum: true);
+        double r = Blas1Reduce(kind, PtrOf(x), PtrOf(y), 1.0, x.Length);
         return FromDouble<T>(r);
     }
 
@@ -45,28 +45,18 @@ public sealed partial class CpuBackend
         if (typeof(T) == typeof(float))
         {
             // Squares of floats are exact in double and cannot overflow there, so no scaling is needed.
-            return FromDouble<T>(Math.Sqrt(Blas1Reduce(0, px, px, 1.0, x.Length, sum: true)));
+            return FromDouble<T>(Math.Sqrt(Blas1Reduce(0, px, px, 1.0, x.Length)));
         }
         // Double: scale by a power of two near 1/max|x| (exact) so that Σ(x/m)² neither overflows nor underflows.
-        double m = Blas1Reduce(2, px, px, 1.0, x.Length, sum: false);
+        double m = Blas1Reduce(2, px, px, 1.0, x.Length);
         if (m == 0 || !double.IsFinite(m)) return FromDouble<T>(m);
         double s = Math.ScaleB(1.0, -Math.ILogB(m));
-        return FromDouble<T>(Math.Sqrt(Blas1Reduce(3, px, px, s, x.Length, sum: true)) / s);
+        return FromDouble<T>(Math.Sqrt(Blas1Reduce(3, px, px, s, x.Length)) / s);
     }
 
-    private static unsafe double Blas1Reduce(int kind, void* x, void* y, double scale, int n, bool sum)
-    {
-        int tasks = ElementwiseKernels.TaskCount(n);
-        long chunk = ((n + tasks - 1) / (long)tasks + 63) & ~63L;
-        tasks = (int)((n + chunk - 1) / Math.Max(1, chunk));
-        double* partials = stackalloc double[Math.Max(1, tasks)];
-        var body = new Blas1PartialBody { Kind = kind, X = x, Y = y, Scale = scale, Partials = partials, N = n, Chunk = chunk };
-        if (tasks <= 1) { body.Run(0); return partials[0]; }
-        CpuParallel.For(tasks, body);
-        double r = partials[0];
-        for (int i = 1; i < tasks; i++) r = sum ? r + partials[i] : Math.Max(r, partials[i]);
-        return r;
-    }
+    /// <summary>The kernel of <paramref name="kind"/> (see <see cref="Blas1Range"/>) over n elements, the same value on any number of threads.</summary>
+    private static unsafe double Blas1Reduce(int kind, void* x, void* y, double scale, int n) =>
+        PairwiseTree.Reduce<double, Blas1Range>(new Blas1Range { Kind = kind, X = x, Y = y, Scale = scale }, n, ElementwiseKernels.TaskCount(n));
 
     /// <summary>Reinterprets a view whose element type is known to be <typeparamref name="TTo"/>.</summary>
     private static BufferView<TTo> AsView<T, TTo>(BufferView<T> v) where T : unmanaged where TTo : unmanaged

@@ -25,17 +25,9 @@ public sealed partial class CpuBackend
         int tasks = ElementwiseKernels.TaskCount(total);
         if (inner == 1 && outer < tasks)
         {
-            // Few long rows: split each row into chunks reduced in parallel, then combine the partials in order.
-            T* partials = stackalloc T[tasks];
+            // Few long rows: the subtrees of each row's pairwise tree in parallel, the same value as one task's.
             for (int o = 0; o < outer; o++)
-            {
-                long chunk = ((axis + tasks - 1) / tasks + 63) & ~63L;
-                int t = (int)((axis + chunk - 1) / chunk);
-                CpuParallel.For(t, new ReducePartialBody<T, TOp> { Op = op, X = px + (long)o * axis, Partials = partials, N = axis, Chunk = chunk });
-                T acc = partials[0];
-                for (int i = 1; i < t; i++) acc = op.Combine(acc, partials[i]);
-                py[o] = acc;
-            }
+                py[o] = PairwiseTree.Reduce<T, ContiguousRange<T, TOp>>(new ContiguousRange<T, TOp> { Op = op, X = px + (long)o * axis }, axis, tasks);
             return;
         }
         if (inner > 1 && outer < tasks)

@@ -14,19 +14,28 @@ public sealed partial class CpuBackend : Backend
     /// <summary>The process-wide CPU backend (it holds no state that needs more than one).</summary>
     public static CpuBackend Instance { get; } = new();
 
-    private CpuBackend()
-    {
-        int width = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 32;
-        var gc = GC.GetGCMemoryInfo();
-        Info = new DeviceInfo(CpuName(), DeviceKind.Cpu, gc.TotalAvailableMemoryBytes, width,
-            $"{CpuParallel.ThreadCount} threads, {(width == 32 ? "scalar" : $"Vector{width}")}");
-    }
+    private readonly string _name = CpuName();
+    private readonly long _memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    private DeviceInfo? _info;
+
+    private CpuBackend() { }
 
     /// <summary>Vector width in bits used by the kernels (512, 256, or 32 for scalar).</summary>
     public static int SimdWidth => Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 32;
 
     /// <inheritdoc />
-    public override DeviceInfo Info { get; }
+    /// <remarks>The description names the current <see cref="CpuParallel.ThreadCount"/>.</remarks>
+    public override DeviceInfo Info
+    {
+        get
+        {
+            string description = $"{CpuParallel.ThreadCount} threads, {(SimdWidth == 32 ? "scalar" : $"Vector{SimdWidth}")}";
+            var info = _info;
+            if (info is null || info.Details != description)
+                _info = info = new DeviceInfo(_name, DeviceKind.Cpu, _memory, SimdWidth, description);
+            return info;
+        }
+    }
 
     /// <inheritdoc />
     public override DeviceBuffer<T> Allocate<T>(int length)

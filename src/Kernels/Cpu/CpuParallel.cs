@@ -8,30 +8,55 @@ public interface IParallelBody
 }
 
 /// <summary>
-/// A persistent pool of worker threads (processor count − 1; the caller is the last worker). Workers spin
-/// briefly before sleeping so that back-to-back kernels pay no wake-up latency. A loop issued while another
-/// is running (from another thread, or nested) runs serially on its caller: correct, never deadlocks.
+/// A persistent pool of worker threads (<see cref="ThreadCount"/> − 1; the caller is the last worker). Workers spin
+/// briefly before sleeping so that back-to-back kernels pay no wake-up latency. A loop issued while another is running
+/// (from another thread, or nested) runs serially on its caller: correct, never deadlocks.
+/// <para>
+/// The thread count changes speed only, never results: every kernel partitions its work by the problem alone (a
+/// reduction sums fixed parts in a fixed order, however many threads take them), so a run is bit-identical whatever
+/// <c>TANGENT_THREADS</c> is.
+/// </para>
 /// </summary>
 public static class CpuParallel
 {
     private static readonly object Gate = new();
-    private static readonly Worker[] Workers;
+    private static Worker[] _workers = [];
+    private static volatile int _threadCount;
     private static volatile WorkItem? _current;
     private static int _next;
     private static int _count;
     private static int _pending;
-    private static readonly ManualResetEventSlim Wake = new(false);
 
-    /// <summary>Threads a loop may use, the caller included (<c>TANGENT_THREADS</c> overrides the processor count).</summary>
-    public static int ThreadCount { get; }
+    /// <summary>
+    /// Threads a loop may use, the caller included: <c>TANGENT_THREADS</c> when set to a positive number, else the
+    /// processor count. Setting it (≥ 1) waits for a running loop to end and starts workers as needed; it only
+    /// changes how fast later loops run (see the class summary).
+    /// </summary>
+    public static int ThreadCount
+    {
+        get => _threadCount;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            lock (Gate)
+            {
+                if (_workers.Length < value - 1)
+                {
+                    var grown = new Worker[value - 1];
+                    _workers.CopyTo(grown, 0);
+                    for (int i = _workers.Length; i < grown.Length; i++) grown[i] = new Worker(i);
+                    _workers = grown;
+                }
+                _threadCount = value;
+            }
+        }
+    }
 
     static CpuParallel()
     {
         int n = Environment.ProcessorCount;
         if (int.TryParse(Environment.GetEnvironmentVariable("TANGENT_THREADS"), out int t) && t > 0) n = t;
         ThreadCount = Math.Max(1, n);
-        Workers = new Worker[ThreadCount - 1];
-        for (int i = 0; i < Workers.Length; i++) Workers[i] = new Worker(i);
     }
 
     /// <summary>
@@ -41,7 +66,7 @@ public static class CpuParallel
     public static void For<TBody>(int count, in TBody body) where TBody : struct, IParallelBody
     {
         if (count <= 0) return;
-        if (count == 1 || Workers.Length == 0 || !Monitor.TryEnter(Gate))
+        if (count == 1 || _threadCount == 1 || !Monitor.TryEnter(Gate))
         {
             for (int i = 0; i < count; i++) body.Run(i);
             return;
@@ -52,10 +77,10 @@ public static class CpuParallel
             item.Body = body;
             _next = 0;
             _count = count;
-            int helpers = Math.Min(Workers.Length, count - 1);
+            int helpers = Math.Min(_threadCount - 1, count - 1);
             _pending = helpers;
             _current = item;
-            for (int w = 0; w < helpers; w++) Workers[w].Signal();
+            for (int w = 0; w < helpers; w++) _workers[w].Signal();
             Drain(item);
             var spin = new SpinWait();
             while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(-1);

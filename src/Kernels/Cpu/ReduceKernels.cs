@@ -5,25 +5,22 @@ using Tangent.Kernels.Ops;
 namespace Tangent.Kernels.Cpu;
 
 /// <summary>
-/// Reduction range kernels. Sums are blocked and pairwise: inside a block of <see cref="Block"/> elements, four
-/// vector accumulators (64 float lanes) each take ≤ Block/64 terms; blocks combine as a binary tree. The float32
-/// rounding error is then O((Block/64 + log₂(n/Block))·ε) instead of O(n·ε), ≈ 1e-6 relative for n = 1e6 even for
-/// same-sign data.
+/// Reduction range kernels. Sums are blocked and pairwise (<see cref="PairwiseTree"/>): inside a block of
+/// <see cref="PairwiseTree.Block"/> elements, four vector accumulators (64 float lanes) each take ≤ Block/64 terms;
+/// blocks combine as a binary tree. The float32 rounding error is then O((Block/64 + log₂(n/Block))·ε) instead of
+/// O(n·ε), ≈ 1e-6 relative for n = 1e6 even for same-sign data.
 /// </summary>
 internal static unsafe class ReduceKernels
 {
-    /// <summary>Elements reduced by straight vector accumulation before the pairwise tree takes over.</summary>
-    public const int Block = 2048;
-
     /// <summary>Rows of the reduced axis accumulated sequentially before the pairwise tree takes over (strided case).</summary>
     public const int RowBlock = 64;
 
     /// <summary>op-reduction of the contiguous range x[0, n).</summary>
     public static T Contiguous<T, TOp>(in TOp op, T* x, nint n) where T : unmanaged where TOp : struct, IReduceOp<T>
     {
-        if (n > Block)
+        if (n > PairwiseTree.Block)
         {
-            nint h = (n / 2 + 63) & ~(nint)63;
+            nint h = PairwiseTree.Half(n);
             return op.Combine(Contiguous<T, TOp>(op, x, h), Contiguous<T, TOp>(op, x + h, n - h));
         }
         T acc = op.Identity;
@@ -145,16 +142,13 @@ internal unsafe struct ReduceBody<T, TOp> : IParallelBody where T : unmanaged wh
     }
 }
 
-/// <summary>Parallel body for a long contiguous reduction: task i reduces one chunk into Partials[i].</summary>
-internal unsafe struct ReducePartialBody<T, TOp> : IParallelBody where T : unmanaged where TOp : struct, IReduceOp<T>
+/// <summary>A row of a contiguous reduction as a <see cref="PairwiseTree"/> range.</summary>
+internal unsafe struct ContiguousRange<T, TOp> : IPairwiseRange<T> where T : unmanaged where TOp : struct, IReduceOp<T>
 {
     public TOp Op;
-    public T* X, Partials;
-    public long N, Chunk;
+    public T* X;
 
-    public readonly void Run(int index)
-    {
-        long s = index * Chunk, len = Math.Min(Chunk, N - s);
-        Partials[index] = len > 0 ? ReduceKernels.Contiguous<T, TOp>(Op, X + s, (nint)len) : Op.Identity;
-    }
+    public readonly T Range(long start, long length) => ReduceKernels.Contiguous<T, TOp>(Op, X + start, (nint)length);
+
+    public readonly T Combine(T left, T right) => Op.Combine(left, right);
 }
