@@ -14,9 +14,9 @@ public sealed class ThreadCountCollection
 }
 
 /// <summary>
-/// Every reduction of the <c>cpu</c> backend whose work is split over threads gives bit-identical results on 1, 2 and 3
-/// threads: long sums (Reduce, Dot, Nrm2), the convolution weight gradient and the fused conv-pool cotangent, each
-/// on a problem large enough for its threaded path.
+/// Every kernel of the <c>cpu</c> backend whose work is split over threads gives bit-identical results on 1, 2 and 3
+/// threads: long sums (Reduce, Dot, Nrm2), the convolution weight gradient, the fused conv-pool cotangent, GEMM and
+/// the convolution products, each on a problem large enough for its threaded path.
 /// </summary>
 [Collection(ThreadCountCollection.Name)]
 public sealed class ThreadCountTests
@@ -114,6 +114,32 @@ public sealed class ThreadCountTests
             Cpu.ConvActivationMaxPoolCotangent<float>(g, pool, sets, DerivativeKind.Relu, ct.View, argmax.View, a.View, x.View, w.View,
                 dw.View, dx.View, db.View);
             return dw.ToArray().Concat(dx.ToArray()).Concat(db.ToArray()).ToArray();
+        });
+        AllEqual(runs);
+    }
+
+    /// <summary>
+    /// GEMMs and convolution products split their outputs over threads (panels of rows or columns, images), never a
+    /// sum: each output's arithmetic is the same on any thread count, so these agree bit for bit too.
+    /// </summary>
+    [Fact]
+    public void Products_split_over_their_outputs_do_not_depend_on_the_thread_count()
+    {
+        const int m = 301, n = 203, k = 517;
+        using var a = Cpu.Upload(Values(m * k, 14).Select(v => (float)v).ToArray());
+        using var b = Cpu.Upload(Values(k * n, 15).Select(v => (float)v).ToArray());
+        using var c = Cpu.Allocate<float>(m * n);
+        var g = new Conv2dGeometry(32, 6, 12, 12, 16, 5, 5);
+        using var x = Cpu.Upload(Values(g.InputLength, 16).Select(v => (float)v).ToArray());
+        using var w = Cpu.Upload(Values(g.WeightLength, 17).Select(v => (float)v).ToArray());
+        using var y = Cpu.Allocate<float>(g.OutputLength);
+        using var dx = Cpu.Allocate<float>(g.InputLength);
+        var runs = OnThreads(() =>
+        {
+            Cpu.Gemm(Transpose.No, Transpose.Yes, m, n, k, 1f, a.View, k, b.View, k, 0f, c.View, n);
+            Cpu.Conv2dForward(g, x.View, w.View, y.View);
+            Cpu.Conv2dBackwardInput(g, y.View, w.View, dx.View);
+            return c.ToArray().Concat(y.ToArray()).Concat(dx.ToArray()).ToArray();
         });
         AllEqual(runs);
     }
