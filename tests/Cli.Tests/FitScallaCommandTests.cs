@@ -65,8 +65,9 @@ public sealed class FitScallaCommandTests
     public void NonFiniteTrainingStopsNamingTheStepAndWritesNothing()
     {
         string root = CliRunner.DataRoot();
-        // A NaN in the last weight matrix (fc2.weight, before the 10 biases) reaches every logit tangent; one in conv1 would not survive ReLU and max pooling.
-        string map = CliRunner.FmnistCnnCheckpoint(root, theta => theta[^11] = float.NaN);
+        // float32's largest value in the last weight matrix (fc2.weight, before the 10 biases) overflows every logit tangent (a NaN
+        // weight would be refused when the checkpoint is read); one in conv1 would not survive ReLU and max pooling.
+        string map = CliRunner.FmnistCnnCheckpoint(root, theta => theta[^11] = float.MaxValue);
         string output = Path.Combine(root, "never.safetensors");
         string line = CliRunner.AssertUserError(CliRunner.Run(["fit", "scalla", "--map", map, "--data", "fmnist", "--data-root", root,
             "--context", "edges", "--out", output, .. Small]), "fit scalla");
