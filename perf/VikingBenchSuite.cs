@@ -66,7 +66,7 @@ public sealed class VikingBenchSuite : IBenchSuite
     {
         var options = new VikingOptions { Adjoint = adjoint };
         using var projector = new BatchProjector(model.Network, Likelihood.Categorical, KernelJacobian.Loss, data, be, Batch);
-        using var elbo = new VikingElbo(projector, options, theta);
+        using var elbo = new VikingElbo(projector, options, theta, Examples);
         using var adam = new Adam<float>(be, elbo.Variational.Length, options.LearningRate);
         var loader = new BatchLoader(data, Batch, 0, shuffle: true, dropLast: true);
         loader.BeginEpoch(0);

@@ -57,11 +57,13 @@ public sealed class VikingElbo : IDisposable
 
     /// <summary>
     /// Sets up the step around <paramref name="projector"/> (whose batch and Jacobian it uses), with θ̂ =
-    /// <paramref name="mean"/> and the initial scales of <paramref name="options"/>; the carried kernel sample starts at 0.
+    /// <paramref name="mean"/>, the initial scales of <paramref name="options"/> and its β for a training set of
+    /// <paramref name="trainingExamples"/> (<see cref="VikingOptions.BetaFor"/>); the carried kernel sample starts at 0.
     /// </summary>
-    public VikingElbo(BatchProjector projector, VikingOptions options, ReadOnlySpan<float> mean)
+    public VikingElbo(BatchProjector projector, VikingOptions options, ReadOnlySpan<float> mean, int trainingExamples)
     {
         options.Validate();
+        Beta = options.BetaFor(trainingExamples);
         _projector = projector;
         _options = options;
         _backend = projector.Backend;
@@ -101,6 +103,9 @@ public sealed class VikingElbo : IDisposable
             _adjointPlan.Bind(Network.ThetaGroup + Transform.CotangentSuffix, _adjoint.View);
         }
     }
+
+    /// <summary>The KL's weight β.</summary>
+    public double Beta { get; }
 
     /// <summary>φ = [θ̂ (P values), log α, log σ_im] on the device: the optimiser's parameters.</summary>
     public DeviceBuffer<float> Variational => _variational;
@@ -172,7 +177,7 @@ public sealed class VikingElbo : IDisposable
 
         double norm2 = _backend.Dot(Mean, Mean);
         var kl = KernelImageKl.At(_p, r, norm2, logPrecision, logImageScale);
-        double beta = _options.Beta, gradientNorm = 0;
+        double beta = Beta, gradientNorm = 0;
         if (trainMean)
         {
             _backend.Axpy((float)(beta * kl.MeanGradientScale), Mean, g);

@@ -19,8 +19,9 @@ public enum ProjectionAdjoint
 /// <summary>
 /// Settings of a VIKING fit. The defaults are the reference's experiment settings (METHODS.md §3): 5 epochs of
 /// plain training, 5 of the two scales only, 50 of the full ELBO; Adam 1e-3; batch 32; one Monte Carlo sample per
-/// step; γ = 0.2; β = 0.01; log α = 4 and log σ_im = −2 initially; 10 reorthogonalised CG steps per projection; 100
-/// posterior samples from one alternating-projection pass over the training set.
+/// step; γ = 0.2; log α = 4 and log σ_im = −2 initially; 10 reorthogonalised CG steps per projection; 100 posterior
+/// samples from one alternating-projection pass over the training set — except β, whose default is the VIKING
+/// library's scaling 1/(batches per epoch) rather than the experiment scripts' 0.01 (see <see cref="Beta"/>).
 /// </summary>
 public sealed record VikingOptions
 {
@@ -42,8 +43,16 @@ public sealed record VikingOptions
     /// <summary>Mixing γ of the stochastic alternating projections: ε̃ = √γ k + √(1−γ) η.</summary>
     public double Gamma { get; init; } = 0.2;
 
-    /// <summary>Weight β of the KL in the loss Σᵢ ℓᵢ(θ_s) + β·KL.</summary>
-    public double Beta { get; init; } = 0.01;
+    /// <summary>
+    /// Weight β of the KL in the per-step loss Σᵢ ℓᵢ(θ_s) + β·KL; null: 1/(batches per epoch), the full-data ELBO
+    /// (each step sees one batch's likelihood but the whole KL; the VIKING library's example rescales β so). The
+    /// experiment scripts' 0.01 weighs the KL ≈ 17 times more on MNIST's 1,718 batches, and on LeNet it pulled θ̂ from
+    /// 98.5 % to 91 % test accuracy within 3,000 steps (see the issue report), so it is not the default.
+    /// </summary>
+    public double? Beta { get; init; }
+
+    /// <summary>β for a training set of <paramref name="examples"/> examples (the given one, or 1/⌊N/B⌋).</summary>
+    public double BetaFor(int examples) => Beta ?? 1.0 / Math.Max(examples / BatchSize, 1);
 
     /// <summary>Initial log α (α: the prior precision, σ_ker² = 1/α).</summary>
     public double InitialLogPrecision { get; init; } = 4;
@@ -91,7 +100,7 @@ public sealed record VikingOptions
         if (BatchSize < 1) throw new ArgumentException($"VIKING: batch size {BatchSize} must be positive.");
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentException($"VIKING: learning rate {LearningRate} must be a positive number.");
         if (!(Gamma >= 0 && Gamma <= 1)) throw new ArgumentException($"VIKING: γ = {Gamma} must lie in [0, 1].");
-        if (!(Beta >= 0) || !double.IsFinite(Beta)) throw new ArgumentException($"VIKING: β = {Beta} must be a non-negative number.");
+        if (Beta is { } b && (!(b >= 0) || !double.IsFinite(b))) throw new ArgumentException($"VIKING: β = {b} must be a non-negative number.");
         if (!double.IsFinite(InitialLogPrecision) || !double.IsFinite(InitialLogImageScale))
             throw new ArgumentException($"VIKING: initial log α = {InitialLogPrecision} and log σ_im = {InitialLogImageScale} must be finite.");
         if (NoiseVariance is { } v && !(v > 0 && double.IsFinite(v))) throw new ArgumentException($"VIKING: noise variance {v} must be a positive number.");
@@ -103,7 +112,7 @@ public sealed record VikingOptions
 
     /// <summary>The settings that determine a run's numbers, as text (checkpoints refuse to resume under others).</summary>
     public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
-        $"schedule={Schedule};batch={BatchSize};lr={LearningRate:R};gamma={Gamma:R};beta={Beta:R};logalpha0={InitialLogPrecision:R};" +
+        $"schedule={Schedule};batch={BatchSize};lr={LearningRate:R};gamma={Gamma:R};beta={Beta?.ToString("R", CultureInfo.InvariantCulture) ?? "auto"};logalpha0={InitialLogPrecision:R};" +
         $"logsigma0={InitialLogImageScale:R};adjoint={Adjoint};jacobian={Jacobian};noise={NoiseVariance?.ToString("R", CultureInfo.InvariantCulture) ?? "auto"};" +
         $"cg={ProjectionSteps};seed={Seed}");
 }

@@ -109,7 +109,7 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
         var likelihood = train.IsClassification ? Likelihood.Categorical : Likelihood.Gaussian(noise);
         var projectionOptions = new KernelProjectionOptions(ProjectionSolver.FixedStepConjugateGradient, o.ProjectionSteps);
         using var projector = new BatchProjector(network, likelihood, o.Jacobian, train, backend, o.BatchSize, o.ProjectionChunk, projectionOptions);
-        using var elbo = new VikingElbo(projector, o, mean);
+        using var elbo = new VikingElbo(projector, o, mean, train.Count);
         var tally = new ProjectionTally(o.ResidualLimit, Log);
         if (resume != null)
         {
@@ -138,13 +138,13 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
         }
         var kernel = run.PosteriorSamples(cancel);
         var (logPrecision, logImageScale) = elbo.Scales();
-        var facts = Facts(likelihood, tally, times, clock.Elapsed);
+        var facts = Facts(likelihood, tally, times, clock.Elapsed, elbo.Beta);
         Log?.Invoke($"VIKING done ({o.Adjoint} adjoint): σ_ker {Math.Exp(-0.5 * logPrecision):G4}, σ_im {Math.Exp(logImageScale):G4}; " +
                     $"{tally.Projections} projections, {tally.NotConverged} not converged (residual > {o.ResidualLimit:G2}), mean residual {tally.MeanResidual:E2}; {times}");
         return new VikingPosterior(model, backend, elbo.Mean.Buffer.ToArray()[..p], logPrecision, logImageScale, kernel, o.Seed, facts, o.Linearized);
     }
 
-    private Dictionary<string, string> Facts(Likelihood likelihood, ProjectionTally tally, VikingTimes times, TimeSpan elapsed)
+    private Dictionary<string, string> Facts(Likelihood likelihood, ProjectionTally tally, VikingTimes times, TimeSpan elapsed, double beta)
     {
         var o = Options;
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -157,7 +157,8 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
             ["batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["learning_rate"] = F(o.LearningRate),
             ["gamma"] = F(o.Gamma),
-            ["beta"] = F(o.Beta),
+            ["beta"] = F(beta),
+            ["beta_rule"] = o.Beta is null ? "1/batches per epoch" : "given",
             ["cg_steps"] = o.ProjectionSteps.ToString(CultureInfo.InvariantCulture),
             ["posterior_passes"] = o.PosteriorPasses.ToString(CultureInfo.InvariantCulture),
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),

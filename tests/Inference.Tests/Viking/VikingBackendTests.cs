@@ -26,7 +26,7 @@ public abstract class VikingBackendTests(Backend backend)
         var options = new VikingOptions { BatchSize = 4, ProjectionSteps = 4, Adjoint = adjoint, Gamma = 0.2, Seed = 6 };
         using var projector = new BatchProjector(model.Network, Likelihood.Categorical, KernelJacobian.Loss, data, be, 4, 1,
             new KernelProjectionOptions(ProjectionSolver.FixedStepConjugateGradient, 4));
-        using var elbo = new VikingElbo(projector, options, Tiny.Parameters(model, 2, scale: 2));
+        using var elbo = new VikingElbo(projector, options, Tiny.Parameters(model, 2, scale: 2), data.Count);
         using var adam = new Adam<float>(be, elbo.Variational.Length, 1e-3);
         var loader = new BatchLoader(data, 4, 1, shuffle: true, dropLast: true);
         loader.BeginEpoch(0);

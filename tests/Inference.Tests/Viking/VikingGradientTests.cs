@@ -33,7 +33,7 @@ public sealed class VikingGradientTests
             };
             Projector = new BatchProjector(Model.Network, Likelihood.Categorical, jacobian, Data, CpuBackend.Instance, 4, 1,
                 new KernelProjectionOptions(ProjectionSolver.FixedStepConjugateGradient, rows));
-            Elbo = new VikingElbo(Projector, Options, Theta);
+            Elbo = new VikingElbo(Projector, Options, Theta, Data.Count);
             Result = Elbo.Step(Tiny.WholeBatch(Data), 0, trainMean: true);
             Gradient = Elbo.Gradient.ToArray().Select(v => (double)v).ToArray();
             Dense = new DenseReference(Projector.Tape, Data);

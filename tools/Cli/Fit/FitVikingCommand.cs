@@ -35,7 +35,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         var init = CliOptions.Text("--init", "FILE", "start from this checkpoint's parameters instead of the initialisation");
         var schedule = CliOptions.Text("--schedule", "P,S,E", $"epochs of plain training, of the scales alone and of the full ELBO (default {defaults.Schedule})");
         var gamma = CliOptions.Double("--gamma", "mixing γ of the stochastic alternating projections", defaults.Gamma);
-        var beta = CliOptions.Double("--beta", "weight β of the KL", defaults.Beta);
+        var beta = CliOptions.OptionalDouble("--beta", "weight β of the KL in Σ_batch ℓ + β·KL (default 1/(batches per epoch), the full-data ELBO; the reference scripts use 0.01)");
         var adjoint = CliOptions.Choice("--adjoint", "gradient through the projection: stop-gradient or the exact adjoint", defaults.Adjoint, Adjoints);
         var jacobian = CliOptions.OptionalChoice("--jacobian", "whose kernel: the loss's (default for classification) or the outputs' (GGN; default for regression)", Jacobians);
         var samples = CliOptions.Int("--samples", "posterior samples S kept for prediction", defaults.PosteriorSamples, 1);
@@ -101,7 +101,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         options = options with { Jacobian = jacobian ?? (train.IsClassification ? KernelJacobian.Loss : KernelJacobian.Output) };
         var backend = DeviceSelection.Default();
         Console.WriteLine($"VIKING on {zoo.Name} ({zoo.Network.ParameterCount:N0} parameters), {train.Name}: {train.Count:N0} training and {validation.Count:N0} validation examples; device {backend.Info.Name}");
-        Console.WriteLine($"  schedule {options.Schedule}, batch {options.BatchSize}, Adam {Text(options.LearningRate)}, γ {Text(options.Gamma)}, β {Text(options.Beta)}, " +
+        Console.WriteLine($"  schedule {options.Schedule}, batch {options.BatchSize}, Adam {Text(options.LearningRate)}, γ {Text(options.Gamma)}, β {Text(options.BetaFor(train.Count))}{(options.Beta is null ? " (1/batches)" : "")}, " +
                           $"{(options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")}, {options.Jacobian.ToString().ToLowerInvariant()} Jacobian, " +
                           $"S = {options.PosteriorSamples}, seed {options.Seed}");
 
