@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Tangent.Engine.Linalg;
+using Tangent.Inference.Evaluation;
+using Tangent.Inference.Posteriors;
 using Tangent.Inference.Projection;
 using Tangent.Kernels.Backends;
 using Tangent.Models.Data;
@@ -30,8 +32,10 @@ namespace Tangent.Inference.Viking;
 /// <param name="NotConverged">Projections flagged as not converged so far.</param>
 /// <param name="Elapsed">Time since this run started.</param>
 /// <param name="EndOfEpoch">True for the report closing an epoch.</param>
+/// <param name="Validation">At the end of an epoch with a classification validation set: the mean θ̂'s own accuracy and NLL on it.</param>
 public sealed record VikingProgress(VikingPhase Phase, int Epoch, int Epochs, int Step, int Steps, double ExpectedNll, double Kl, double SigmaKernel,
-    double SigmaImage, double KernelFraction, double Accuracy, double MeanResidual, long NotConverged, TimeSpan Elapsed, bool EndOfEpoch);
+    double SigmaImage, double KernelFraction, double Accuracy, double MeanResidual, long NotConverged, TimeSpan Elapsed, bool EndOfEpoch,
+    (double Accuracy, double Nll)? Validation = null);
 
 /// <summary>Thrown when a quantity of the ELBO stops being finite; names the phase, epoch, step and quantity.</summary>
 public sealed class VikingDivergedException(VikingPhase phase, int epoch, int step, long globalStep, string quantity, double value)
@@ -70,6 +74,12 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
 
     /// <summary>Resume file: read at the start when present, written after phase 1 and each epoch.</summary>
     public string? CheckpointPath { get; init; }
+
+    /// <summary>
+    /// A classification set on which the mean θ̂'s point predictions are measured at the end of every epoch (a cheap
+    /// running view; the posterior's predictive needs the final passes). Null: none.
+    /// </summary>
+    public DataSet? Validation { get; init; }
 
     /// <summary>Steps between in-epoch progress reports.</summary>
     public int ProgressInterval { get; init; } = 200;
@@ -117,7 +127,7 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
             elbo.Carry.CopyFrom(resume.Carry);
             tally.Restore(resume.Counts.Projections, resume.Counts.NotConverged, resume.Counts.ResidualSum, resume.Counts.MaxResidual);
         }
-        var run = new EpochRunner(this, model.Name, projector, elbo, tally, times, noise, clock,
+        var run = new EpochRunner(this, model, projector, elbo, tally, times, noise, clock,
             new BatchLoader(train, o.BatchSize, o.Seed, shuffle: true, dropLast: true),
             new BatchLoader(train, o.BatchSize, o.Seed ^ 0x5041_5353UL, shuffle: true, dropLast: true));
 
@@ -189,8 +199,9 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
         if (o.PlainEpochs > 0)
         {
             Log?.Invoke($"phase 1: {o.PlainEpochs} epochs of plain training");
-            trainer.Fit(train, null, r => Progress?.Invoke(new VikingProgress(VikingPhase.Plain, r.Epoch, r.Epochs, r.Step, r.StepsPerEpoch, r.Loss,
-                0, 0, 0, 0, r.Accuracy, 0, 0, clock.Elapsed, r.EndOfEpoch)), cancel);
+            var validation = Validation is { IsClassification: true } v ? v : null;
+            trainer.Fit(train, validation, r => Progress?.Invoke(new VikingProgress(VikingPhase.Plain, r.Epoch, r.Epochs, r.Step, r.StepsPerEpoch, r.Loss,
+                0, 0, 0, 0, r.Accuracy, 0, 0, clock.Elapsed, r.EndOfEpoch, r.Validation is { } e ? (e.Accuracy, e.Nll) : null)), cancel);
         }
         double noise = double.NaN;
         if (!train.IsClassification)
@@ -203,7 +214,7 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
     }
 
     /// <summary>The per-epoch machinery of a fit, sharing its projector, step, loaders and counters.</summary>
-    private sealed class EpochRunner(VikingTrainer owner, string model, BatchProjector projector, VikingElbo elbo, ProjectionTally tally, VikingTimes times,
+    private sealed class EpochRunner(VikingTrainer owner, ZooModel model, BatchProjector projector, VikingElbo elbo, ProjectionTally tally, VikingTimes times,
         double noise, Stopwatch clock, BatchLoader steps, BatchLoader passes)
     {
         private readonly VikingOptions _o = owner.Options;
@@ -272,14 +283,14 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
                 if (last || (owner.ProgressInterval > 0 && (b + 1) % owner.ProgressInterval == 0))
                     owner.Progress?.Invoke(new VikingProgress(phase, epoch + 1, epochs, b + 1, n, nll / seen, r.Kl, Math.Exp(-0.5 * la), Math.Exp(ls),
                         r.KernelDimension / _p, steps.Data.IsClassification ? (double)correct / seen : double.NaN, tally.MeanResidual, tally.NotConverged,
-                        clock.Elapsed, last));
+                        clock.Elapsed, last, last ? MeanOnValidation() : null));
             }
             if (owner.CheckpointPath is { } path)
             {
                 var state = optimizer.State;
                 new VikingCheckpoint(phase, epoch + 1, elbo.Variational.ToArray(), elbo.Carry.ToArray(), state[0].Buffer.ToArray(), state[1].Buffer.ToArray(),
                     optimizer.StepCount, noise, new ProjectionCounts(tally.Projections, tally.NotConverged, tally.ResidualSum, tally.MaxResidual), times)
-                    .Save(path, _o, model);
+                    .Save(path, _o, model.Name);
             }
         }
 
@@ -298,6 +309,15 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
                 });
             times.Posterior += Stopwatch.GetElapsedTime(t0).TotalSeconds;
             return kernel;
+        }
+
+        /// <summary>The mean θ̂'s point accuracy and NLL on the validation set (null without a classification one).</summary>
+        private (double, double)? MeanOnValidation()
+        {
+            if (owner.Progress == null || owner.Validation is not { IsClassification: true } v) return null;
+            using var mean = new MapPosterior(model, elbo.Mean.Buffer.ToArray()[.._p], [], _backend);
+            var r = Evaluator.Run(mean, v, null, new EvaluationOptions(), _backend);
+            return (r.Accuracy, r.Nll);
         }
 
         private static void Require(VikingPhase phase, int epoch, int b, long global, string quantity, double value)

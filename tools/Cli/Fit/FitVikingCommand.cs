@@ -112,6 +112,7 @@ internal sealed class FitVikingCommand : FitSubcommand
             var trainer = new VikingTrainer(backend, options)
             {
                 CheckpointPath = checkpoint,
+                Validation = validation,
                 Log = progress.Line,
                 ProgressInterval = ConsoleProgress.Live ? 20 : 0,
                 Progress = r => Report(r, progress, bar),
@@ -175,6 +176,7 @@ internal sealed class FitVikingCommand : FitSubcommand
             ? $"{phase} {r.Epoch}/{r.Epochs}: loss {r.ExpectedNll:F4}" + (double.IsNaN(r.Accuracy) ? "" : $", accuracy {r.Accuracy:F4}")
             : $"{phase} {r.Epoch}/{r.Epochs}: E[NLL] {r.ExpectedNll:F4}, KL {r.Kl:G4}, σ_ker {r.SigmaKernel:G3}, σ_im {r.SigmaImage:G3}, R/P {r.KernelFraction:F4}" +
               (double.IsNaN(r.Accuracy) ? "" : $", sample accuracy {r.Accuracy:F4}") + $", residual {r.MeanResidual:E1}, not converged {r.NotConverged}";
+        if (r.Validation is { } v) text += $"; θ̂ on validation: accuracy {v.Accuracy:F4}, NLL {v.Nll:F4}";
         bar.Report((double)r.Step / r.Steps, $"{phase} epoch {r.Epoch}/{r.Epochs}");
         if (r.EndOfEpoch) progress.Line($"{text} [{r.Elapsed:hh\\:mm\\:ss}]");
     }
