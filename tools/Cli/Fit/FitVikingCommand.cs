@@ -101,7 +101,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         options = options with { Jacobian = jacobian ?? (train.IsClassification ? KernelJacobian.Loss : KernelJacobian.Output) };
         var backend = DeviceSelection.Default();
         Console.WriteLine($"VIKING on {zoo.Name} ({zoo.Network.ParameterCount:N0} parameters), {train.Name}: {train.Count:N0} training and {validation.Count:N0} validation examples; device {backend.Info.Name}");
-        Console.WriteLine($"  schedule {options.Schedule}, batch {options.BatchSize}, Adam {Text(options.LearningRate)}, γ {Text(options.Gamma)}, β {Text(options.BetaFor(train.Count))}{(options.Beta is null ? " (1/batches)" : "")}, " +
+        Console.WriteLine($"  schedule {options.Schedule}, batch {options.BatchSize}, Adam {Text(options.LearningRate)}, γ {Text(options.Gamma)}, β {options.BetaFor(train.Count).ToString("G4", CultureInfo.InvariantCulture)}{(options.Beta is null ? " (1/batches)" : "")}, " +
                           $"{(options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")}, {options.Jacobian.ToString().ToLowerInvariant()} Jacobian, " +
                           $"S = {options.PosteriorSamples}, seed {options.Seed}");
 
