@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: fetch the data sets, build, list the compute devices, run the GEMM
-# benchmark, then train LeNet on MNIST for two epochs and evaluate the checkpoint (a few minutes on 2 cores).
+# The main job on a fresh machine: fetch the data sets (skipped when present), then the five-minute demo —
+# LeNet trained briefly on FashionMNIST, and MAP, ScaLLA-bias and VIKING side by side on accuracy, NLL, ECE and
+# telling MNIST digits apart from FashionMNIST (tools/tangent reproduce demo). Writes results/demo/report.md,
+# results.json and the plots; its steps go to out/reproduce/demo/ and are reused by a second run (--fresh redoes them).
+# Extra arguments go to `tangent reproduce` (e.g. --fresh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OUT="$ROOT/out"
-mkdir -p "$OUT"
+cd "$ROOT"
 
-"$ROOT/tools/get-data.sh"
-"$ROOT/tools/tangent" devices
-"$ROOT/tools/tangent" bench gemm --rounds 3 --json "$OUT/gemm.json"
-"$ROOT/tools/tangent" train --model lenet --data mnist --epochs 2 --out "$OUT/lenet-demo.safetensors" --json "$OUT/lenet-demo.json"
-"$ROOT/tools/tangent" evaluate --model "$OUT/lenet-demo.safetensors" --data mnist
+tools/get-data.sh
+exec tools/tangent reproduce demo "$@"

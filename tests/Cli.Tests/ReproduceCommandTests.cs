@@ -13,7 +13,7 @@ public sealed class ReproduceCommandTests
         string work = Path.Combine(root, "work"), results = Path.Combine(root, "results");
         var (code, output, err) = CliRunner.Run("reproduce", "scalla-fmnist", "--smoke", "--work", work, "--results", results, "--data-root", root);
         Assert.True(code == 0, err + output);
-        Assert.Contains("[8/8] seed 0 eval-scalla-bias", output);
+        Assert.Contains("[10/10] seed 0 eval-scalla-bias-generated", output);
         Assert.Contains("| | paper (ScaLLA-bias) | 0.9099 | 0.2530 | 0.0084 | 0.1311 | 0.8214 | 0.9827 |", output);
 
         string report = File.ReadAllText(Path.Combine(results, "report.md"));
@@ -25,7 +25,7 @@ public sealed class ReproduceCommandTests
 
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "results.json")));
         var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToList();
-        Assert.Equal(["map", "last-layer", "scalla", "scalla-bias"], rows.Select(r => r.GetProperty("key").GetString()));
+        Assert.Equal(["map", "last-layer", "scalla", "scalla-bias", "scalla-bias-generated"], rows.Select(r => r.GetProperty("key").GetString()));
         var scalla = rows[2];
         double ours = scalla.GetProperty("metrics").GetProperty("accuracy").GetProperty("mean").GetDouble();
         Assert.Equal(ours - 0.9103, scalla.GetProperty("delta").GetProperty("accuracy").GetDouble(), 12);
@@ -34,7 +34,7 @@ public sealed class ReproduceCommandTests
 
         var again = CliRunner.Run("reproduce", "scalla-fmnist", "--smoke", "--work", work, "--results", results, "--data-root", root);
         Assert.True(again.Code == 0, again.Err);
-        Assert.Equal(8, again.Out.Split('\n').Count(l => l.Contains("reused (took", StringComparison.Ordinal)));
+        Assert.Equal(10, again.Out.Split('\n').Count(l => l.Contains("reused (took", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -121,7 +121,7 @@ public sealed class ReproductionRunner(ReproductionTable table, ReproductionSett
             $"model={table.Model};config={table.ModelConfig.Replace(';', ',')};data={data.Train.Name};train={data.Train.Count};validation={data.Validation?.Count ?? 0};epochs={recipe.Epochs};" +
             $"batch={recipe.BatchSize};optimizer={recipe.Optimizer};lr={recipe.LearningRate:R};schedule={recipe.Schedule};gamma={recipe.Gamma:R};" +
             $"step={recipe.StepSize};seed={seed}");
-        return Step(store, seed, "map", $"MAP network: {table.Model} on {data.Train.Name} ({data.Train.Count:N0} examples), {recipe.Epochs} epochs", inputs,
+        return Step(store, seed, "map", $"MAP network: {table.Model} on {data.Train.Name} ({data.Train.Count:N0} examples), {recipe.Epochs} epoch{(recipe.Epochs == 1 ? "" : "s")}", inputs,
             MapFile, resumePath: null, () =>
             {
                 var facts = new Dictionary<string, string>(StringComparer.Ordinal);

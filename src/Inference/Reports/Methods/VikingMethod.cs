@@ -35,7 +35,8 @@ public sealed class VikingMethod(VikingOptions options, bool startFromMap, strin
     public override IPosterior Fit(FitContext context)
     {
         var o = Options with { Seed = context.Seed };
-        int total = Math.Max(o.PlainEpochs + o.ScaleEpochs + o.ElboEpochs, 1);
+        // Progress counts the posterior samples' passes as one more epoch.
+        int total = o.PlainEpochs + o.ScaleEpochs + o.ElboEpochs + 1;
         var trainer = new VikingTrainer(context.Backend, o)
         {
             CheckpointPath = context.ResumePath,
@@ -47,11 +48,13 @@ public sealed class VikingMethod(VikingOptions options, bool startFromMap, strin
                     VikingPhase.Plain => 0,
                     VikingPhase.Scales => o.PlainEpochs,
                     VikingPhase.Elbo => o.PlainEpochs + o.ScaleEpochs,
-                    _ => total,
+                    _ => total - 1,
                 };
                 double done = before + p.Epoch - 1 + (p.Steps > 0 ? (double)p.Step / p.Steps : 1);
-                context.Progress(Math.Min(done / total, 1), string.Create(CultureInfo.InvariantCulture,
-                    $"{p.Phase} epoch {p.Epoch}/{p.Epochs}  nll {p.ExpectedNll:F4}  σ_ker {p.SigmaKernel:G3}  σ_im {p.SigmaImage:G3}"));
+                context.Progress(Math.Min(done / total, 1), p.Phase == VikingPhase.Posterior
+                    ? string.Create(CultureInfo.InvariantCulture, $"posterior samples: batch {p.Step:N0}/{p.Steps:N0} of the alternating projections")
+                    : string.Create(CultureInfo.InvariantCulture,
+                        $"{p.Phase} epoch {p.Epoch}/{p.Epochs}  nll {p.ExpectedNll:F4}  σ_ker {p.SigmaKernel:G3}  σ_im {p.SigmaImage:G3}"));
             },
         };
         return trainer.Fit(context.Model, context.Train, StartFromMap ? context.Parameters : null, context.Cancel);
