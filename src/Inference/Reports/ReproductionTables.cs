@@ -133,6 +133,7 @@ public static partial class ReproductionTables
             Protocol =
             [
                 $"Gradient through the projection: {adjoint}.",
+                $"KL weight β = {(viking.Beta is { } beta ? beta.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "1/(batches per epoch)")}, the full-data ELBO scaling of the VIKING library, instead of the experiment scripts' 0.01 (docs/viking.md says why).",
                 "NLL column: the expected log-likelihood −mean_i mean_s log p_s(y_i) as in VIKING's code (for the MAP network, its NLL); the NLL of the averaged predictive is under *Further measurements*.",
                 "ECE/MCE columns: laplace-redux's 100-bin variant as VIKING's code computes it (confidences ≥ 0.99 are not counted — a quirk kept for comparison); the equal-width 15-bin ECE/MCE counting every confidence is under *Further measurements*.",
                 "MAP row: LeNet trained separately by VIKING's recipe (10 epochs, Adam 1e-3, batch 32); VIKING trains its own network from initialisation (5 plain epochs, 5 of the scales, 50 of the ELBO), as the reference does.",

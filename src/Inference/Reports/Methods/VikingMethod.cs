@@ -28,7 +28,7 @@ public sealed class VikingMethod(VikingOptions options, bool startFromMap, strin
     /// <inheritdoc />
     public override string Description => string.Create(CultureInfo.InvariantCulture,
         $"schedule {Options.Schedule} epochs (plain, scales, ELBO){(StartFromMap ? " from the MAP network" : "")}, batch {Options.BatchSize}, " +
-        $"γ {Options.Gamma:G3}, β {Options.Beta:G3}, {(Options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")} through the projection, " +
+        $"γ {Options.Gamma:G3}, β {(Options.Beta is { } b ? b.ToString("G3", CultureInfo.InvariantCulture) : "1/(batches per epoch)")}, {(Options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")} through the projection, " +
         $"{Options.ProjectionSteps} CG steps, {Options.PosteriorSamples} samples through the {(Options.Linearized ? "linearised network" : "network")}");
 
     /// <inheritdoc />
