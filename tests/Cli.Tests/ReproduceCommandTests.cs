@@ -38,6 +38,22 @@ public sealed class ReproduceCommandTests
     }
 
     [Fact]
+    public void StepThatFailsOnBadInputStopsTheRunWithOneLineAndKeepsTheFinishedSteps()
+    {
+        string root = CliRunner.DataRoot();
+        Directory.Delete(Path.Combine(root, "digits"), recursive: true); // ScaLLA's context set digits28 is missing
+        string work = Path.Combine(root, "work");
+        string line = CliRunner.AssertUserError(
+            CliRunner.Run("reproduce", "scalla-fmnist", "--smoke", "--work", work, "--results", Path.Combine(root, "results"), "--data-root", root), "reproduce");
+        Assert.Contains("step 'fit-scalla' (seed 0) failed:", line);
+        Assert.Contains("digits.csv", line);
+        Assert.Contains("run the same command again to continue", line);
+        Assert.Contains("\"State\": \"Done\"", File.ReadAllText(Path.Combine(work, "seed-0", "eval-last-layer.step.json")));
+        Assert.Contains("\"State\": \"Running\"", File.ReadAllText(Path.Combine(work, "seed-0", "fit-scalla.step.json")));
+        Assert.False(File.Exists(Path.Combine(root, "results", "report.md")));
+    }
+
+    [Fact]
     public void UnknownTableIsAUserError()
     {
         string line = CliRunner.AssertUserError(CliRunner.Run("reproduce", "cifar-table"), "reproduce");

@@ -79,8 +79,11 @@ internal static class ReproduceCommand
         }
         catch (ReproductionStepException e)
         {
+            // Bad input found inside a step (a missing context set, a corrupt file) is a user error like any other;
+            // anything else is a failure of the step, whose trace follows its line.
             Console.Error.WriteLine($"tangent reproduce: {CommandLine.OneLine(e)}");
-            if (!CommandLine.IsUserError(e.InnerException!)) Console.Error.WriteLine(e.InnerException);
+            if (CommandLine.IsUserError(e.InnerException!)) return CommandLine.UsageError;
+            Console.Error.WriteLine(e.InnerException);
             return 1;
         }
         var written = ReportFiles.Write(result, settings.WorkDirectory, resultsDir);
