@@ -4,11 +4,13 @@ using Tangent.Models.Data;
 namespace Tangent.Inference.Scalla;
 
 /// <summary>
-/// Random affine distortions of another source's context points: each image is scaled by s ~ U(0.55, 1), rotated by
-/// r ~ U(−20°, 20°) and shifted by up to the margin the scaling leaves, about the image centre, with bilinear sampling
-/// and zero outside. The biased surrogate learns to tell the training inputs from the context inputs; distorting the
-/// context keeps that rule from hinging on one size, position or pose of the context images, so it carries over to
-/// inputs that resemble the context in kind but not in framing (docs/scalla.md).
+/// Random distortions of another source's context points: each image is scaled by s ~ U(0.55, 1), rotated by
+/// r ~ U(−20°, 20°) and shifted by up to the margin the scaling leaves, about the image centre (bilinear sampling,
+/// zero outside), then its intensities are raised to a power γ, log-uniform in [1/3, 3] (thinner or bolder strokes,
+/// darker or brighter mid-tones; 0 and 1 stay). The biased surrogate learns to tell the training inputs from the
+/// context inputs; distorting the context keeps that rule from hinging on one size, position, pose or stroke profile
+/// of the context images, so it carries over to inputs that resemble the context in kind but not in style
+/// (docs/scalla.md).
 /// </summary>
 public sealed class ContextAugmentation : IContextSource
 {
@@ -27,7 +29,7 @@ public sealed class ContextAugmentation : IContextSource
     }
 
     /// <inheritdoc />
-    public string Name => _inner.Name + "+affine";
+    public string Name => _inner.Name + "+augmented";
 
     /// <inheritdoc />
     public Shape SampleShape => _inner.SampleShape;
@@ -50,6 +52,7 @@ public sealed class ContextAugmentation : IContextSource
     private static void Distort(ReadOnlySpan<float> x, Span<float> y, int channels, int h, int w, ref SplitMix64 rng)
     {
         double scale = 0.55 + 0.45 * Unit(ref rng), angle = (Unit(ref rng) - 0.5) * (40 * Math.PI / 180);
+        float gamma = (float)Math.Exp((2 * Unit(ref rng) - 1) * Math.Log(3));
         double marginY = (1 - scale) * h / 2, marginX = (1 - scale) * w / 2;
         double shiftY = (2 * Unit(ref rng) - 1) * marginY, shiftX = (2 * Unit(ref rng) - 1) * marginX;
         double cos = Math.Cos(angle) / scale, sin = Math.Sin(angle) / scale, cy = (h - 1) / 2.0, cx = (w - 1) / 2.0;
@@ -62,7 +65,7 @@ public sealed class ContextAugmentation : IContextSource
                     // Output pixel → source pixel: undo the shift, then rotate by −angle and scale by 1/s about the centre.
                     double dy = r - cy - shiftY, dx = q - cx - shiftX;
                     double sy = cy + cos * dy - sin * dx, sx = cx + sin * dy + cos * dx;
-                    y[(c * h + r) * w + q] = Bilinear(plane, h, w, sy, sx);
+                    y[(c * h + r) * w + q] = MathF.Pow(Math.Clamp(Bilinear(plane, h, w, sy, sx), 0f, 1f), gamma);
                 }
         }
     }
