@@ -144,6 +144,23 @@ public sealed class ProjectionBenchSuite : IBenchSuite
         }, extra: eMany);
         records.Add(WithEquivalents(projMany));
         context.Log.WriteLine($"{many} projections at once: {projMany.MedianMs:F3} ms vs {single8.MedianMs:F3} ms one by one ({single8.MedianMs / projMany.MedianMs:F2}×)");
+
+        // The dense solver: J's 32 rows from one 32-set transpose product, JJᵀ by GEMM, Cholesky on the host.
+        j.Prepare(batch);
+        using var dense = new KernelProjection<float>(be, batch, p, many, new KernelProjectionOptions(ProjectionSolver.Dense));
+        double rDense = Residual(dense);
+        var eDense = Extras(libtorch: LibtorchCg10Ms);
+        eDense["residual"] = rDense;
+        records.Add(WithEquivalents(context.Measure("lenet/b32/dense", shape, () => { j.Invalidate(); dense.Project(j, eps.View, result.View); }, extra: eDense)));
+        var eDenseMany = Extras();
+        eDenseMany["separate_ms"] = single8.MedianMs;
+        var denseMany = context.Measure($"lenet/b32/dense-x{many}", shape + $" {many} vectors", () =>
+        {
+            j.Invalidate();
+            dense.ProjectMany(j, epsMany.View, resultMany.View, many);
+        }, extra: eDenseMany);
+        records.Add(WithEquivalents(denseMany));
+        context.Log.WriteLine($"dense: one vector {records[^2].MedianMs:F3} ms (residual {rDense:E2}), {many} vectors {denseMany.MedianMs:F3} ms");
         context.Log.WriteLine($"cg10: {cg.MedianMs / fwd.MedianMs:F1} forward equivalents, residual ‖JPε‖/‖Jε‖ = {r10:E2} (32 steps: {r32:E2}); CG iterations taken {it10} and {it32}; libtorch {LibtorchCg10Ms} ms");
         return records;
     }

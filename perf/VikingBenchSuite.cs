@@ -19,7 +19,7 @@ namespace Tangent.Perf;
 /// </summary>
 public sealed class VikingBenchSuite : IBenchSuite
 {
-    private const int Batch = 32, Examples = 55_000, Samples = 100, Chunk = 20;
+    private const int Batch = 32, Examples = 55_000, Samples = 100, Chunk = 100;
 
     /// <inheritdoc />
     public string Name => "viking";
@@ -35,18 +35,38 @@ public sealed class VikingBenchSuite : IBenchSuite
         var data = Synthetic(Batch * 16);
         var theta = model.Network.InitialParameters(1);
         var records = new List<BenchRecord>();
+        // The reference's 10-step CG (the default for steps and passes; record names without a solver part) and the dense
+        // solver ("dense/"; the default for the posterior pass).
+        foreach (var solver in new[] { ProjectionSolver.FixedStepConjugateGradient, ProjectionSolver.Dense })
+            records.AddRange(Schedule(context, be, model, data, theta, solver));
+        records.Add(Predict(context, be, model, data, theta));
+        int perEpoch = Examples / Batch;
+        double Ms(string name) => records.First(r => r.Name == name).MedianMs;
+        foreach (var adjoint in new[] { "stop", "exact" })
+        {
+            double steps = 5 * perEpoch * Ms("viking/lenet/b32/step-stop") + 50 * perEpoch * Ms($"viking/lenet/b32/step-{adjoint}");
+            double passes = 51.0 * perEpoch * Ms("viking/lenet/b32/pass-projection");
+            double posterior = perEpoch * Math.Ceiling((double)Samples / Chunk) * Ms($"viking/lenet/b32/dense/posterior-projection-x{Chunk}");
+            context.Log.WriteLine($"estimated default schedule ({adjoint}; CG steps and passes, dense posterior) without phase 1: steps {steps / 60e3:F1} min + " +
+                                  $"passes {passes / 60e3:F1} min + posterior pass {posterior / 60e3:F1} min = {(steps + passes + posterior) / 60e3:F1} min");
+        }
+        return records;
+    }
+
+    private static IEnumerable<BenchRecord> Schedule(BenchContext context, Backend be, ZooModel model, DataSet data, float[] theta, ProjectionSolver solver)
+    {
+        var records = new List<BenchRecord>();
+        string tag = solver == ProjectionSolver.Dense ? "dense/" : "";
         var steps = new Dictionary<ProjectionAdjoint, BenchRecord>();
         foreach (var adjoint in new[] { ProjectionAdjoint.Stop, ProjectionAdjoint.Exact })
         {
-            var r = Step(context, be, model, data, theta, adjoint);
+            var r = Step(context, be, model, data, theta, adjoint, solver, tag);
             steps[adjoint] = r;
             records.Add(r);
         }
-        var (single, many) = Projections(context, be, model, data, theta);
+        var (single, many) = Projections(context, be, model, data, theta, solver, tag);
         records.Add(single);
         records.Add(many);
-        var predict = Predict(context, be, model, data, theta);
-        records.Add(predict);
 
         // The schedule: 5 plain epochs (not timed here), 55 epochs of ELBO steps, one single-vector pass before each of
         // the 51 epochs that have one (phase 2's first, and each of phase 3's), and the posterior pass over S vectors.
@@ -55,24 +75,26 @@ public sealed class VikingBenchSuite : IBenchSuite
         foreach (var (adjoint, r) in steps)
         {
             double stepsMs = (5 * perEpoch) * steps[ProjectionAdjoint.Stop].MedianMs + 50 * perEpoch * r.MedianMs;
-            context.Log.WriteLine($"estimated {adjoint} schedule without phase 1: steps {stepsMs / 60e3:F1} min + passes {passes / 60e3:F1} min + " +
+            context.Log.WriteLine($"estimated {adjoint} schedule ({(solver == ProjectionSolver.Dense ? "dense" : "10-step CG")} projections) without phase 1: steps {stepsMs / 60e3:F1} min + passes {passes / 60e3:F1} min + " +
                                   $"posterior pass {posterior / 60e3:F1} min = {(stepsMs + passes + posterior) / 60e3:F1} min");
         }
-        context.Log.WriteLine($"exact adjoint step / stop-gradient step: {steps[ProjectionAdjoint.Exact].MedianMs / steps[ProjectionAdjoint.Stop].MedianMs:F2}");
+        context.Log.WriteLine($"exact adjoint step / stop-gradient step ({(solver == ProjectionSolver.Dense ? "dense" : "10-step CG")}): {steps[ProjectionAdjoint.Exact].MedianMs / steps[ProjectionAdjoint.Stop].MedianMs:F2}");
         return records;
     }
 
-    private static BenchRecord Step(BenchContext context, Backend be, ZooModel model, DataSet data, float[] theta, ProjectionAdjoint adjoint)
+    private static BenchRecord Step(BenchContext context, Backend be, ZooModel model, DataSet data, float[] theta, ProjectionAdjoint adjoint,
+        ProjectionSolver solver, string tag)
     {
-        var options = new VikingOptions { Adjoint = adjoint };
-        using var projector = new BatchProjector(model.Network, Likelihood.Categorical, KernelJacobian.Loss, data, be, Batch);
+        var options = new VikingOptions { Adjoint = adjoint, Solver = solver };
+        using var projector = new BatchProjector(model.Network, Likelihood.Categorical, KernelJacobian.Loss, data, be, Batch, 1,
+            new KernelProjectionOptions(solver, options.ProjectionSteps));
         using var elbo = new VikingElbo(projector, options, theta, Examples);
         using var adam = new Adam<float>(be, elbo.Variational.Length, options.LearningRate);
         var loader = new BatchLoader(data, Batch, 0, shuffle: true, dropLast: true);
         loader.BeginEpoch(0);
         var parts = new List<(ElboTimings Timings, double OptimizerMs)>();
         long step = 0;
-        string name = adjoint == ProjectionAdjoint.Stop ? "viking/lenet/b32/step-stop" : "viking/lenet/b32/step-exact";
+        string name = $"viking/lenet/b32/{tag}" + (adjoint == ProjectionAdjoint.Stop ? "step-stop" : "step-exact");
         var record = context.Measure(name, $"B={Batch} P={model.Network.ParameterCount}", () =>
         {
             loader.Fill((int)(step % loader.BatchesPerEpoch));
@@ -95,11 +117,12 @@ public sealed class VikingBenchSuite : IBenchSuite
     }
 
     /// <summary>One projection of the pass before each epoch (one vector) and of the posterior pass (<see cref="Chunk"/> vectors).</summary>
-    private static (BenchRecord Single, BenchRecord Many) Projections(BenchContext context, Backend be, ZooModel model, DataSet data, float[] theta)
+    private static (BenchRecord Single, BenchRecord Many) Projections(BenchContext context, Backend be, ZooModel model, DataSet data, float[] theta,
+        ProjectionSolver solver, string tag)
     {
         int p = model.Network.ParameterCount;
         using var projector = new BatchProjector(model.Network, Likelihood.Categorical, KernelJacobian.Loss, data, be, Batch, Chunk,
-            new KernelProjectionOptions(ProjectionSolver.FixedStepConjugateGradient, 10));
+            new KernelProjectionOptions(solver, 10));
         using var mean = be.Upload<float>(theta);
         using var vectors = be.Allocate<float>(Chunk * p);
         using var results = be.Allocate<float>(Chunk * p);
@@ -113,12 +136,12 @@ public sealed class VikingBenchSuite : IBenchSuite
             loader.Fill(b++ % loader.BatchesPerEpoch);
             projector.Load(loader);
         }
-        var single = context.Measure("viking/lenet/b32/pass-projection", $"B={Batch} 1 vector", () =>
+        var single = context.Measure($"viking/lenet/b32/{tag}pass-projection", $"B={Batch} 1 vector", () =>
         {
             Next();
             projector.Project(vectors.Slice(0, p), results.Slice(0, p));
         });
-        var many = context.Measure($"viking/lenet/b32/posterior-projection-x{Chunk}", $"B={Batch} {Chunk} vectors", () =>
+        var many = context.Measure($"viking/lenet/b32/{tag}posterior-projection-x{Chunk}", $"B={Batch} {Chunk} vectors", () =>
         {
             Next();
             projector.ProjectMany(vectors.View, results.View, Chunk);

@@ -22,7 +22,8 @@ public sealed class FitScallaCommandTests
         Assert.Contains($"wrote {output}", text);
         var file = SafeTensorsFile.Read(output);
         Assert.Equal("scalla", file.Metadata["method"]);
-        Assert.Contains("\"context\":\"mnist\"", file.Metadata["hyperparameters"]);
+        using (var hyper = JsonDocument.Parse(file.Metadata["hyperparameters"]))
+            Assert.Equal("mnist+augmented", hyper.RootElement.GetProperty("context").GetString()); // --bias augments its context by default
         Assert.True(File.Exists(checkpoint));
         using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
         {

@@ -21,9 +21,10 @@ namespace Tangent.Inference.Projection;
 /// <param name="ProjectionChunk">Vectors per batched projection.</param>
 /// <param name="Linearized">Predict through the linearised network (the default of Miani et al.).</param>
 /// <param name="Seed">Seed of the samples' ε and of the batch order.</param>
+/// <param name="Solver">How each projection is solved: explicit rows and a factored JJᵀ (the default, exact) or <paramref name="ProjectionSteps"/> CG steps (the reference).</param>
 public sealed record ProjectionOptions(double? Alpha = null, int Samples = 100, int Passes = 1, int BatchSize = 32,
-    KernelJacobian Jacobian = KernelJacobian.Loss, int ProjectionSteps = 10, double ResidualLimit = 0.1, int ProjectionChunk = 20,
-    bool Linearized = true, ulong Seed = 0)
+    KernelJacobian Jacobian = KernelJacobian.Loss, int ProjectionSteps = 10, double ResidualLimit = 0.1, int ProjectionChunk = 100,
+    bool Linearized = true, ulong Seed = 0, ProjectionSolver Solver = ProjectionSolver.Dense)
 {
     /// <summary>Throws naming the first setting that makes no sense.</summary>
     public void Validate()
@@ -137,7 +138,7 @@ public sealed class ProjectionPosterior : IPosterior
         if (train.Count < options.BatchSize) throw new ArgumentException($"projection posterior: the training set has {train.Count} examples, fewer than one batch of {options.BatchSize}.");
         var clock = Stopwatch.StartNew();
         var likelihood = Likelihood.For(train);
-        var solver = new KernelProjectionOptions(ProjectionSolver.FixedStepConjugateGradient, options.ProjectionSteps);
+        var solver = new KernelProjectionOptions(options.Solver, options.ProjectionSteps);
         using var projector = new BatchProjector(network, likelihood, options.Jacobian, train, backend, options.BatchSize, options.ProjectionChunk, solver);
         using var theta = backend.Upload<float>(map);
         var tally = new ProjectionTally(options.ResidualLimit, log);

@@ -53,6 +53,7 @@ public sealed class ContextAugmentation : IContextSource
     {
         double scale = 0.55 + 0.45 * Unit(ref rng), angle = (Unit(ref rng) - 0.5) * (40 * Math.PI / 180);
         float gamma = (float)Math.Exp((2 * Unit(ref rng) - 1) * Math.Log(3));
+        float contrast = (float)Math.Exp(Unit(ref rng) * Math.Log(6)), offset = (float)(0.4 * Unit(ref rng)) * (1 - 1 / contrast);
         double marginY = (1 - scale) * h / 2, marginX = (1 - scale) * w / 2;
         double shiftY = (2 * Unit(ref rng) - 1) * marginY, shiftX = (2 * Unit(ref rng) - 1) * marginX;
         double cos = Math.Cos(angle) / scale, sin = Math.Sin(angle) / scale, cy = (h - 1) / 2.0, cx = (w - 1) / 2.0;
@@ -65,7 +66,8 @@ public sealed class ContextAugmentation : IContextSource
                     // Output pixel → source pixel: undo the shift, then rotate by −angle and scale by 1/s about the centre.
                     double dy = r - cy - shiftY, dx = q - cx - shiftX;
                     double sy = cy + cos * dy - sin * dx, sx = cx + sin * dy + cos * dx;
-                    y[(c * h + r) * w + q] = MathF.Pow(Math.Clamp(Bilinear(plane, h, w, sy, sx), 0f, 1f), gamma);
+                    float v = Math.Clamp(contrast * (Bilinear(plane, h, w, sy, sx) - offset), 0f, 1f);
+                    y[(c * h + r) * w + q] = MathF.Pow(v, gamma);
                 }
         }
     }

@@ -46,6 +46,7 @@ public static class ScallaFit
         bool resume = false, CancellationToken cancel = default)
     {
         var surrogate = CreateSurrogate(map, options.Features);
+        if (options.AugmentContext && context != null) context = new ContextAugmentation(context, options.Seed);
         float[] phi;
         IReadOnlyList<LossPoint> curve;
         double trainingSeconds;

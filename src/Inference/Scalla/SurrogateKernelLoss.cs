@@ -16,7 +16,8 @@ namespace Tangent.Inference.Scalla;
 /// Z′ = [Z_t, Z_c] (N × 2K), so the same expansion holds with Z′ in place of Z, and one tape serves both variants:
 /// only the target columns differ (<see cref="GatherIndices"/>).</para>
 /// <para>Tape groups. Inputs: <c>x</c> [n, …input], <c>phi</c> (<see cref="SurrogateFeatures.PhiGroup"/>), <c>targets</c> [n, columns, C]
-/// (point-major: row i holds point i's target columns). Output: <c>loss</c> (a scalar).</para>
+/// (point-major: row i holds point i's target columns). Outputs: <c>loss</c> (a scalar) and its two φ-dependent terms
+/// <c>cross_term</c>, <c>feature_term</c>.</para>
 /// </summary>
 public static class SurrogateKernelLoss
 {
@@ -25,6 +26,15 @@ public static class SurrogateKernelLoss
 
     /// <summary>Name of the scalar loss output.</summary>
     public const string LossOutput = "loss";
+
+    /// <summary>
+    /// Name of the output ‖GᵀZ‖²_F/K. With the features scaled by c the loss is a − 2c²·(this) + c⁴·(<see cref="FeatureTermOutput"/>),
+    /// smallest at c² = this / that: the scale <see cref="ScallaOptions.MatchInitialScale"/> gives the surrogate's output layer.
+    /// </summary>
+    public const string CrossTermOutput = "cross_term";
+
+    /// <summary>Name of the output ‖GᵀG‖²_F.</summary>
+    public const string FeatureTermOutput = "feature_term";
 
     /// <summary>
     /// The loss tape for <paramref name="points"/> inputs, <paramref name="probes"/> probes and
@@ -48,10 +58,12 @@ public static class SurrogateKernelLoss
             var gz = Fn.MatMul(g, z, transB: true, sumBatch: true);
             var zz = Fn.MatMul(z, z, transB: true, sumBatch: true);
             double n = (double)points * classes;
-            var loss = Fn.Add(Fn.Add(Fn.Scale(Fn.Sum(Fn.Square(zz)), 1.0 / ((double)probes * probes)),
-                                     Fn.Scale(Fn.Sum(Fn.Square(gz)), -2.0 / probes)),
-                              Fn.Sum(Fn.Square(gg)));
+            var cross = Fn.Scale(Fn.Sum(Fn.Square(gz)), 1.0 / probes);
+            var features = Fn.Sum(Fn.Square(gg));
+            var loss = Fn.Add(Fn.Sub(Fn.Scale(Fn.Sum(Fn.Square(zz)), 1.0 / ((double)probes * probes)), Fn.Scale(cross, 2)), features);
             t.Output(LossOutput, Fn.Scale(loss, 1 / (n * n)));
+            t.Output(CrossTermOutput, cross);
+            t.Output(FeatureTermOutput, features);
         });
     }
 

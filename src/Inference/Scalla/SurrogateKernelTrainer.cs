@@ -60,6 +60,7 @@ public sealed class SurrogateKernelTrainer : IDisposable
     private readonly List<LossPoint> _curve = [];
     private readonly int _parameters, _classes;
     private double _savedSeconds;
+    private bool _scaleMatched;
 
     /// <summary>
     /// Prepares a fit of <paramref name="surrogate"/> (outputs [m, C]) to the NTK of <paramref name="map"/> (outputs
@@ -159,8 +160,20 @@ public sealed class SurrogateKernelTrainer : IDisposable
     public double Step()
     {
         var o = Options;
-        int n = o.PointsPerStep, sample = _train.SampleSize;
         long step = StepCount;
+        if (step == 0 && o.MatchInitialScale && !_scaleMatched) MatchInitialScale();
+        double loss = Evaluate(step);
+        _adam.LearningRate = LearningRateAt(step);
+        _adam.Step(_phi.View, _loss.Output(SurrogateFeatures.PhiGroup + Transform.CotangentSuffix));
+        StepCount = step + 1;
+        return loss;
+    }
+
+    /// <summary>Step <paramref name="step"/>'s batch, probes, targets, loss and gradient (φ unchanged); returns the loss.</summary>
+    private double Evaluate(long step)
+    {
+        var o = Options;
+        int n = o.PointsPerStep, sample = _train.SampleSize;
         for (int i = 0; i < o.TrainPoints; i++)
             _train.Inputs.AsSpan(_trainSampler.Index(step * o.TrainPoints + i) * sample, sample).CopyTo(_xHost.AsSpan(i * sample, sample));
         _context?.Fill(step, o.ContextPoints, _xHost.AsSpan(o.TrainPoints * sample, o.ContextPoints * sample));
@@ -169,14 +182,33 @@ public sealed class SurrogateKernelTrainer : IDisposable
         _jvp.Run();
         Backend.GatherRows(_tangents.View, _classes, _rows.View, _targets.View);
         _loss.Run();
-        var lossView = _loss.Output(SurrogateKernelLoss.LossOutput);
-        lossView.Buffer.CopyTo(_lossHost, lossView.Offset);
-        double loss = _lossHost[0];
+        double loss = ReadScalar(SurrogateKernelLoss.LossOutput);
         if (!double.IsFinite(loss)) throw Diverged(step, n);
-        _adam.LearningRate = LearningRateAt(step);
-        _adam.Step(_phi.View, _loss.Output(SurrogateFeatures.PhiGroup + Transform.CotangentSuffix));
-        StepCount = step + 1;
         return loss;
+    }
+
+    /// <summary>
+    /// Scales the surrogate's output layer (the tensors of the layer that holds φ's last tensor) by c, with c² the
+    /// loss-minimising scale on step 0's batch (<see cref="ScallaOptions.MatchInitialScale"/>).
+    /// </summary>
+    private void MatchInitialScale()
+    {
+        Evaluate(0);
+        double cross = ReadScalar(SurrogateKernelLoss.CrossTermOutput), features = ReadScalar(SurrogateKernelLoss.FeatureTermOutput);
+        _scaleMatched = true;
+        if (!(cross > 0) || !(features > 0)) return;
+        double c = Math.Sqrt(Math.Sqrt(cross / features));
+        var entries = _surrogate.Parameters.Entries;
+        string last = entries[^1].Name, layer = last[..Math.Max(last.LastIndexOf('.'), 0)];
+        foreach (var (name, shape, offset) in entries)
+            if (name[..Math.Max(name.LastIndexOf('.'), 0)] == layer) Backend.Scal((float)c, _phi.Slice(offset, shape.Length));
+    }
+
+    private double ReadScalar(string output)
+    {
+        var view = _loss.Output(output);
+        view.Buffer.CopyTo(_lossHost, view.Offset);
+        return _lossHost[0];
     }
 
     /// <summary>
@@ -227,6 +259,7 @@ public sealed class SurrogateKernelTrainer : IDisposable
         foreach (var (name, buffer) in _adam.State)
             buffer.CopyFrom(c.OptimizerState.First(s => s.Name == name).Values);
         _adam.RestoreStepCount(c.Step);
+        _scaleMatched = true;
         StepCount = c.Step;
         _savedSeconds = c.Seconds;
         _curve.Clear();

@@ -117,8 +117,8 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
         }
 
         var likelihood = train.IsClassification ? Likelihood.Categorical : Likelihood.Gaussian(noise);
-        var projectionOptions = new KernelProjectionOptions(ProjectionSolver.FixedStepConjugateGradient, o.ProjectionSteps);
-        using var projector = new BatchProjector(network, likelihood, o.Jacobian, train, backend, o.BatchSize, o.ProjectionChunk, projectionOptions);
+        var projectionOptions = new KernelProjectionOptions(o.Solver, o.ProjectionSteps);
+        using var projector = new BatchProjector(network, likelihood, o.Jacobian, train, backend, o.BatchSize, 1, projectionOptions);
         using var elbo = new VikingElbo(projector, o, mean, train.Count);
         var tally = new ProjectionTally(o.ResidualLimit, Log);
         if (resume != null)
@@ -170,6 +170,8 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
             ["beta"] = F(beta),
             ["beta_rule"] = o.Beta is null ? "1/batches per epoch" : "given",
             ["cg_steps"] = o.ProjectionSteps.ToString(CultureInfo.InvariantCulture),
+            ["solver"] = o.Solver == ProjectionSolver.Dense ? "dense" : "cg",
+            ["posterior_solver"] = o.PosteriorSolver == ProjectionSolver.Dense ? "dense" : "cg",
             ["posterior_passes"] = o.PosteriorPasses.ToString(CultureInfo.InvariantCulture),
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
             ["projections"] = tally.Projections.ToString(CultureInfo.InvariantCulture),
@@ -300,7 +302,9 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
             long t0 = Stopwatch.GetTimestamp();
             var (logPrecision, logImageScale) = elbo.Scales();
             int interval = Math.Max(owner.ProgressInterval / Math.Max(_o.PosteriorSamples / _o.ProjectionChunk, 1), 1);
-            var (kernel, _) = AlternatingProjection.ProjectNoise(projector, passes, elbo.Mean, _o.PosteriorSamples, _o.PosteriorPasses,
+            using var many = new BatchProjector(projector.Network, projector.Likelihood, projector.Jacobian, passes.Data, _backend, _o.BatchSize,
+                Math.Min(_o.ProjectionChunk, _o.PosteriorSamples), new KernelProjectionOptions(_o.PosteriorSolver, _o.ProjectionSteps));
+            var (kernel, _) = AlternatingProjection.ProjectNoise(many, passes, elbo.Mean, _o.PosteriorSamples, _o.PosteriorPasses,
                 _o.ScaleEpochs + _o.ElboEpochs, _o.Seed, VikingPosterior.NoiseStream, tally, "posterior", cancel, (done, total) =>
                 {
                     if (owner.Progress != null && (done == total || (owner.ProgressInterval > 0 && done % interval == 0)))

@@ -94,4 +94,32 @@ public sealed class SurrogateKernelTrainerTests
         Assert.Contains("[5]", e.Message);
         Assert.Contains("[4]", e.Message);
     }
+
+    [Fact]
+    public void MatchedInitialScaleLowersTheFirstLossAndIsNotRepeatedAfterResume()
+    {
+        // Same seed, same batch 0: the only difference is the output layer scaled by the loss-minimising c, so the first
+        // loss must drop (the quartic a − 2c²X + c⁴F at c² = X/F is below its value at c = 1 unless X = F exactly).
+        var tiny = Options with { LearningRate = 1e-9, FinalLearningRate = 1e-9, WarmupSteps = 0 };
+        using var plain = Trainer(options: tiny);
+        using var matched = Trainer(options: tiny with { MatchInitialScale = true });
+        double before = plain.Step(), after = matched.Step();
+        Assert.True(double.IsFinite(after) && after >= 0, $"matched loss {after}");
+        Assert.True(after < 0.99 * before, $"matched first loss {after} not below the unmatched {before}");
+        Assert.NotEqual(plain.ReadSurrogateParameters(), matched.ReadSurrogateParameters());
+        string path = Path.Combine(Path.GetTempPath(), $"scalla-match-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            // A resumed run keeps the checkpoint's φ: scaling again would change it.
+            matched.Save(path);
+            using var resumed = Trainer(options: tiny with { MatchInitialScale = true });
+            resumed.Resume(path);
+            Assert.Equal(matched.Step(), resumed.Step());
+            Assert.Equal(matched.ReadSurrogateParameters(), resumed.ReadSurrogateParameters());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

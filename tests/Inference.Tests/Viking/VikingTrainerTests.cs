@@ -1,3 +1,4 @@
+using Tangent.Engine.Linalg;
 using Tangent.Inference.Projection;
 using Tangent.Inference.Viking;
 using Tangent.Kernels.Cpu;
@@ -83,7 +84,7 @@ public sealed class VikingTrainerTests : IDisposable
         var (model, data) = Problem();
         var log = new List<string>();
         // One CG step cannot solve an 8×8 system: every projection's residual is far above 1e-6.
-        using var posterior = new VikingTrainer(CpuBackend.Instance, Small with { ProjectionSteps = 1, ResidualLimit = 1e-6, ElboEpochs = 1 }) { Log = log.Add }
+        using var posterior = new VikingTrainer(CpuBackend.Instance, Small with { Solver = ProjectionSolver.FixedStepConjugateGradient, PosteriorSolver = ProjectionSolver.FixedStepConjugateGradient, ProjectionSteps = 1, ResidualLimit = 1e-6, ElboEpochs = 1 }) { Log = log.Add }
             .Fit(model, data);
         long counted = long.Parse(posterior.Hyperparameters["projections_not_converged"]);
         long total = long.Parse(posterior.Hyperparameters["projections"]);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Tangent.Engine.Linalg;
 using Tangent.Inference.Projection;
 using Tangent.Kernels.Backends;
 
@@ -23,17 +24,18 @@ internal sealed class FitProjectionCommand : FitSubcommand
         var passes = CliOptions.Int("--passes", "alternating-projection passes over the training set", defaults.Passes, 1);
         var batch = CliOptions.Int("--batch", "examples per projection", defaults.BatchSize, 1);
         var jacobian = CliOptions.Choice("--jacobian", "whose kernel: the loss's or the outputs' (GGN)", defaults.Jacobian, Jacobians);
+        var solver = CliOptions.Choice("--solver", "each kernel projection: 'dense' (explicit batch Jacobian rows, JJᵀ factored: exact) or 'cg' (10 reorthogonalised CG steps, the reference's)", defaults.Solver, FitVikingCommand.Solvers);
         var network = CliOptions.Flag("--network", "predict through the network itself instead of its linearisation at θ*");
         var command = new Command(ProjectionPosterior.MethodName,
             "Projection posterior (Miani et al.): N(θ*, α⁻¹P_ker) around a MAP checkpoint by alternating projections; S sampled networks.");
         inputs.AddTo(command);
-        foreach (var o in new Option[] { inputs.Seed, alpha, samples, passes, batch, jacobian, network }) command.Options.Add(o);
+        foreach (var o in new Option[] { inputs.Seed, alpha, samples, passes, batch, jacobian, solver, network }) command.Options.Add(o);
         command.SetAction(p =>
         {
             double? a = ParseAlpha(p.GetValue(alpha));
             var options = defaults with
             {
-                Alpha = a, Samples = p.GetValue(samples), Passes = p.GetValue(passes), BatchSize = p.GetValue(batch), Jacobian = p.GetValue(jacobian),
+                Alpha = a, Samples = p.GetValue(samples), Passes = p.GetValue(passes), BatchSize = p.GetValue(batch), Jacobian = p.GetValue(jacobian), Solver = p.GetValue(solver),
                 Linearized = !p.GetValue(network), Seed = (ulong)p.GetValue(inputs.Seed),
             };
             options.Validate();

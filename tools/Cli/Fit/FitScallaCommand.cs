@@ -16,6 +16,7 @@ internal sealed class FitScallaCommand : FitSubcommand
     public override Command Create()
     {
         var defaults = new ScallaOptions();
+        var biasedDefaults = ScallaOptions.BiasedDefaults;
         var inputs = new FitInputs();
         var context = CliOptions.Text("--context", "SET|IDX|GENERATOR",
             $"context points: a data set ({string.Join(", ", ContextSources.SetNames)}), an IDX image file, or a generator built from the training " +
@@ -23,35 +24,40 @@ internal sealed class FitScallaCommand : FitSubcommand
         var bias = CliOptions.Flag("--bias", "ScaLLA-bias: zero the target's train × context covariances");
         var features = CliOptions.Int("--features", "surrogate rank m", defaults.Features, 1);
         var probes = CliOptions.Int("--probes", "Rademacher probes K per step (one batched JVP)", defaults.Probes, 1);
-        var steps = CliOptions.Int("--steps", "training steps", defaults.Steps, 1);
-        var batch = CliOptions.Int("--batch", "training points per step, and as many context points", defaults.TrainPoints, 1);
+        var steps = CliOptions.OptionalInt("--steps", $"training steps (default {defaults.Steps:N0}; {biasedDefaults.Steps:N0} with --bias)", 1);
+        var batch = CliOptions.OptionalInt("--batch", $"training points per step, and as many context points (default {defaults.TrainPoints}; {biasedDefaults.TrainPoints} with --bias)", 1);
         var lr = CliOptions.Double("--lr", "peak Adam learning rate", defaults.LearningRate);
         var finalLr = CliOptions.Double("--final-lr", "learning rate at the last step (cosine decay)", defaults.FinalLearningRate);
-        var warmup = CliOptions.Int("--warmup", "steps of linear warm-up", defaults.WarmupSteps, 0);
+        var warmup = CliOptions.OptionalInt("--warmup", $"steps of linear warm-up (default {defaults.WarmupSteps}; {biasedDefaults.WarmupSteps} with --bias)", 0);
+        var augment = CliOptions.Flag("--augment", "warp, contrast-stretch and gamma-correct every context image at random (the default with --bias)");
+        var noAugment = CliOptions.Flag("--no-augment", "use the context images as they are (the default without --bias)");
         var alpha = CliOptions.OptionalDouble("--alpha", "prior precision α of the feature-space posterior (default 1, the reference's)", positive: true);
         var marglik = CliOptions.Flag("--marglik", "choose α by maximising the Laplace evidence instead");
         var checkpoint = CliOptions.Text("--checkpoint", "FILE", "save the training state to FILE periodically, and resume from it if it exists");
         var every = CliOptions.Int("--checkpoint-every", "steps between checkpoints", 500, 1);
         var command = new Command("scalla", "ScaLLA: a surrogate network learns the MAP network's NTK from JVPs; Laplace posterior in its feature space.")
         {
-            context, bias, features, probes, steps, batch, lr, finalLr, warmup, alpha, marglik, checkpoint, every, inputs.Seed,
+            context, bias, features, probes, steps, batch, lr, finalLr, warmup, augment, noAugment, alpha, marglik, checkpoint, every, inputs.Seed,
         };
         inputs.AddTo(command);
         command.SetAction(p =>
         {
             if (p.GetValue(alpha) is not null && p.GetValue(marglik)) throw new ArgumentException("give --alpha or --marglik, not both.");
+            if (p.GetValue(augment) && p.GetValue(noAugment)) throw new ArgumentException("give --augment or --no-augment, not both.");
             var loaded = inputs.Load(p);
-            var options = defaults with
+            var start = p.GetValue(bias) ? biasedDefaults : defaults;
+            int stepCount = p.GetValue(steps) ?? start.Steps, pointCount = p.GetValue(batch) ?? start.TrainPoints;
+            var options = start with
             {
                 Features = p.GetValue(features),
                 Probes = p.GetValue(probes),
-                Steps = p.GetValue(steps),
-                TrainPoints = p.GetValue(batch),
-                ContextPoints = p.GetValue(batch),
+                Steps = stepCount,
+                TrainPoints = pointCount,
+                ContextPoints = pointCount,
                 LearningRate = p.GetValue(lr),
                 FinalLearningRate = p.GetValue(finalLr),
-                WarmupSteps = Math.Min(p.GetValue(warmup), p.GetValue(steps) - 1),
-                Biased = p.GetValue(bias),
+                WarmupSteps = Math.Min(p.GetValue(warmup) ?? start.WarmupSteps, stepCount - 1),
+                AugmentContext = p.GetValue(augment) || (start.AugmentContext && !p.GetValue(noAugment)),
                 Seed = (ulong)p.GetValue(inputs.Seed),
             };
             options.Validate();

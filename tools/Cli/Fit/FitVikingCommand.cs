@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Tangent.Engine.Linalg;
 using Tangent.Inference.Evaluation;
 using Tangent.Inference.Metrics;
 using Tangent.Inference.Posteriors;
@@ -22,6 +23,7 @@ namespace Tangent.Cli;
 internal sealed class FitVikingCommand : FitSubcommand
 {
     private static readonly Dictionary<string, ProjectionAdjoint> Adjoints = new() { ["stop"] = ProjectionAdjoint.Stop, ["exact"] = ProjectionAdjoint.Exact };
+    internal static readonly Dictionary<string, ProjectionSolver> Solvers = new() { ["dense"] = ProjectionSolver.Dense, ["cg"] = ProjectionSolver.FixedStepConjugateGradient };
     private static readonly Dictionary<string, KernelJacobian> Jacobians = new() { ["loss"] = KernelJacobian.Loss, ["output"] = KernelJacobian.Output };
 
     public override Command Create()
@@ -38,6 +40,8 @@ internal sealed class FitVikingCommand : FitSubcommand
         var beta = CliOptions.OptionalDouble("--beta", "weight β of the KL in Σ_batch ℓ + β·KL (default 1/(batches per epoch), the full-data ELBO; the reference scripts use 0.01)");
         var adjoint = CliOptions.Choice("--adjoint", "gradient through the projection: stop-gradient or the exact adjoint", defaults.Adjoint, Adjoints);
         var jacobian = CliOptions.OptionalChoice("--jacobian", "whose kernel: the loss's (default for classification) or the outputs' (GGN; default for regression)", Jacobians);
+        var solver = CliOptions.Choice("--solver", "the one-vector projections of the steps and passes: 'cg' (10 reorthogonalised CG steps, the reference's) or 'dense' (explicit batch Jacobian rows, JJᵀ factored: exact, slower for one vector)", defaults.Solver, Solvers);
+        var posteriorSolver = CliOptions.Choice("--posterior-solver", "the final posterior pass over S vectors: 'dense' (rows once per batch, then GEMMs) or 'cg' (block CG)", defaults.PosteriorSolver, Solvers);
         var samples = CliOptions.Int("--samples", "posterior samples S kept for prediction", defaults.PosteriorSamples, 1);
         var batch = CliOptions.Int("--batch", "examples per step and per projection", defaults.BatchSize, 1);
         var lr = CliOptions.OptionalDouble("--lr", $"Adam's learning rate in every phase (default {defaults.LearningRate})", positive: true);
@@ -49,7 +53,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         var json = CliOptions.Json();
         var command = new Command(VikingPosterior.MethodName,
             "VIKING: variational inference with kernel and image covariance of the loss Jacobian, trained from scratch; S sampled networks.");
-        foreach (var o in new Option[] { model, config, data, root, validation, init, schedule, gamma, beta, adjoint, jacobian, samples, batch, lr, noise,
+        foreach (var o in new Option[] { model, config, data, root, validation, init, schedule, gamma, beta, adjoint, solver, posteriorSolver, jacobian, samples, batch, lr, noise,
                      linearized, seed, checkpoint, output, json })
             command.Options.Add(o);
         command.SetAction(p =>
@@ -58,7 +62,7 @@ internal sealed class FitVikingCommand : FitSubcommand
             var options = defaults with
             {
                 PlainEpochs = plain, ScaleEpochs = scales, ElboEpochs = elbo, Gamma = p.GetValue(gamma), Beta = p.GetValue(beta),
-                Adjoint = p.GetValue(adjoint), PosteriorSamples = p.GetValue(samples), BatchSize = p.GetValue(batch),
+                Adjoint = p.GetValue(adjoint), Solver = p.GetValue(solver), PosteriorSolver = p.GetValue(posteriorSolver), PosteriorSamples = p.GetValue(samples), BatchSize = p.GetValue(batch),
                 LearningRate = p.GetValue(lr) ?? defaults.LearningRate, NoiseVariance = p.GetValue(noise), Linearized = p.GetValue(linearized),
                 Seed = (ulong)p.GetValue(seed),
             };
@@ -102,7 +106,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         var backend = DeviceSelection.Default();
         Console.WriteLine($"VIKING on {zoo.Name} ({zoo.Network.ParameterCount:N0} parameters), {train.Name}: {train.Count:N0} training and {validation.Count:N0} validation examples; device {backend.Info.Name}");
         Console.WriteLine($"  schedule {options.Schedule}, batch {options.BatchSize}, Adam {Text(options.LearningRate)}, γ {Text(options.Gamma)}, β {options.BetaFor(train.Count).ToString("G4", CultureInfo.InvariantCulture)}{(options.Beta is null ? " (1/batches)" : "")}, " +
-                          $"{(options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")}, {options.Jacobian.ToString().ToLowerInvariant()} Jacobian, " +
+                          $"{(options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")}, {(options.Solver == ProjectionSolver.Dense ? "dense projections" : $"{options.ProjectionSteps}-step CG projections")} ({(options.PosteriorSolver == ProjectionSolver.Dense ? "dense" : "CG")} for the posterior), {options.Jacobian.ToString().ToLowerInvariant()} Jacobian, " +
                           $"S = {options.PosteriorSamples}, seed {options.Seed}");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();

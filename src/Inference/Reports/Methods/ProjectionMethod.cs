@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tangent.Engine.Linalg;
 using Tangent.Inference.Posteriors;
 using Tangent.Inference.Projection;
 
@@ -13,12 +14,12 @@ public sealed class ProjectionMethod(ProjectionOptions options, string? paperRow
     /// <inheritdoc />
     public override string Settings(ulong seed) => Fingerprint(("alpha", Options.Alpha?.ToString("R", CultureInfo.InvariantCulture) ?? "auto"),
         ("samples", Options.Samples), ("passes", Options.Passes), ("batch", Options.BatchSize), ("jacobian", Options.Jacobian),
-        ("cg", Options.ProjectionSteps), ("linearized", Options.Linearized), ("seed", seed));
+        ("cg", Options.ProjectionSteps), ("solver", Options.Solver == ProjectionSolver.Dense ? "dense" : "cg"), ("linearized", Options.Linearized), ("seed", seed));
 
     /// <inheritdoc />
     public override string Description => string.Create(CultureInfo.InvariantCulture,
         $"α {(Options.Alpha is { } a ? a.ToString("G4", CultureInfo.InvariantCulture) : "= ‖θ*‖²/(P − tr P)")}, {Options.Samples} samples from " +
-        $"{Options.Passes} alternating-projection pass{(Options.Passes > 1 ? "es" : "")} (batch {Options.BatchSize}, {Options.ProjectionSteps} CG steps), " +
+        $"{Options.Passes} alternating-projection pass{(Options.Passes > 1 ? "es" : "")} (batch {Options.BatchSize}, {(Options.Solver == ProjectionSolver.Dense ? "dense (exact) projections" : $"{Options.ProjectionSteps}-step CG projections")}), " +
         $"{(Options.Linearized ? "linearised" : "network")} predictive");
 
     /// <inheritdoc />

@@ -25,14 +25,14 @@ public sealed class ScallaMethod(string key, string label, ScallaOptions options
     /// <inheritdoc />
     public override string Settings(ulong seed) => Fingerprint(("features", Options.Features), ("probes", Options.Probes), ("train_points", Options.TrainPoints),
         ("context_points", Options.ContextPoints), ("steps", Options.Steps), ("lr", Options.LearningRate), ("final_lr", Options.FinalLearningRate),
-        ("warmup", Options.WarmupSteps), ("biased", Options.Biased), ("context", Context), ("alpha", Alpha?.ToString("R", CultureInfo.InvariantCulture) ?? "marglik"),
+        ("warmup", Options.WarmupSteps), ("biased", Options.Biased), ("augment", Options.AugmentContext), ("match_scale", Options.MatchInitialScale), ("context", Context), ("alpha", Alpha?.ToString("R", CultureInfo.InvariantCulture) ?? "marglik"),
         ("seed", seed));
 
     /// <inheritdoc />
     public override string Description => string.Create(CultureInfo.InvariantCulture,
-        $"{(Options.Biased ? "biased" : "unbiased")} target, context {Context}, m = {Options.Features}, {Options.Steps:N0} steps of " +
+        $"{(Options.Biased ? "biased" : "unbiased")} target, context {Context}{(Options.AugmentContext ? " (augmented)" : "")}, m = {Options.Features}, {Options.Steps:N0} steps of " +
         $"{Options.TrainPoints} + {Options.ContextPoints} points with K = {Options.Probes} probes ({Options.PointProbeJvps:N0} point-probe JVPs), " +
-        $"Adam {Options.LearningRate:G3} → {Options.FinalLearningRate:G3} (warm-up {Options.WarmupSteps}), " +
+        $"Adam {Options.LearningRate:G3} → {Options.FinalLearningRate:G3} (warm-up {Options.WarmupSteps}{(Options.MatchInitialScale ? ", output scale matched on the first batch" : "")}), " +
         $"α {(Alpha is { } a ? a.ToString("G4", CultureInfo.InvariantCulture) : "by marginal likelihood")}");
 
     /// <inheritdoc />

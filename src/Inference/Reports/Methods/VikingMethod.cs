@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tangent.Engine.Linalg;
 using Tangent.Inference.Posteriors;
 using Tangent.Inference.Viking;
 
@@ -29,7 +30,7 @@ public sealed class VikingMethod(VikingOptions options, bool startFromMap, strin
     public override string Description => string.Create(CultureInfo.InvariantCulture,
         $"schedule {Options.Schedule} epochs (plain, scales, ELBO){(StartFromMap ? " from the MAP network" : "")}, batch {Options.BatchSize}, " +
         $"γ {Options.Gamma:G3}, β {(Options.Beta is { } b ? b.ToString("G3", CultureInfo.InvariantCulture) : "1/(batches per epoch)")}, {(Options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")} through the projection, " +
-        $"{Options.ProjectionSteps} CG steps, {Options.PosteriorSamples} samples through the {(Options.Linearized ? "linearised network" : "network")}");
+        $"{(Options.Solver == ProjectionSolver.Dense ? "dense (exact) projections" : $"{Options.ProjectionSteps}-step CG projections")} ({(Options.PosteriorSolver == ProjectionSolver.Dense ? "dense" : "CG")} for the posterior pass), {Options.PosteriorSamples} samples through the {(Options.Linearized ? "linearised network" : "network")}");
 
     /// <inheritdoc />
     public override IPosterior Fit(FitContext context)
