@@ -22,6 +22,16 @@ public enum ProjectionSolver
     Dense,
 }
 
+/// <summary>
+/// An operator that writes its own matrix more cheaply than B one-hot transpose products would (for a loss Jacobian:
+/// the per-example gradients, one small reverse sweep each); <see cref="ProjectionSolver.Dense"/> uses it when offered.
+/// </summary>
+public interface IExplicitRows<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Writes the operator's matrix, [Rows, Columns] row-major, into <paramref name="rows"/>.</summary>
+    void WriteRows(BufferView<T> rows);
+}
+
 /// <summary>Settings of a <see cref="KernelProjection{T}"/>.</summary>
 /// <param name="Solver">The solver for λ.</param>
 /// <param name="Steps">CG steps in <see cref="ProjectionSolver.FixedStepConjugateGradient"/>.</param>
@@ -272,7 +282,8 @@ public sealed class KernelProjection<T> : IDisposable where T : unmanaged, IFloa
         var d = _dense!;
         int p = Columns;
         var rows = d.Rows.Slice(0, b * p);
-        j.ApplyTransposeMany(d.Identity(b), rows, b);
+        if (j is IExplicitRows<T> explicitRows) explicitRows.WriteRows(rows);
+        else j.ApplyTransposeMany(d.Identity(b), rows, b);
         var gram = d.GramDevice.Slice(0, b * b);
         _backend.Gemm(Transpose.No, Transpose.Yes, b, b, p, T.One, rows, p, rows, p, T.Zero, gram, b);
         var rhs = _rhs.Slice(0, count * b);

@@ -32,6 +32,8 @@ public sealed class BatchProjector : IDisposable
 {
     private readonly TapeJacobian<float> _jacobian;
     private readonly KernelProjection<float> _projection;
+    private readonly PerExampleRows? _rows;
+    private readonly ILinearOperator<float> _operator;
 
     /// <summary>
     /// A projector for batches of <paramref name="batchSize"/> examples shaped like <paramref name="like"/>'s,
@@ -51,6 +53,10 @@ public sealed class BatchProjector : IDisposable
         _jacobian = TapeOperators.Jacobian<float>(Tape, Network.ThetaGroup, OutputName, backend);
         Batch.Bind(_jacobian);
         _projection = new KernelProjection<float>(backend, _jacobian.Rows, network.ParameterCount, maxVectors, options);
+        // The dense solver needs J's rows: per example, one batch-1 reverse sweep each, instead of B one-hot sweeps over the whole batch.
+        if (_projection.Options.Solver == ProjectionSolver.Dense)
+            _rows = new PerExampleRows(_jacobian, likelihood.Trace(network, 1), OutputName, Network.ThetaGroup, Batch, like, backend);
+        _operator = (ILinearOperator<float>?)_rows ?? _jacobian;
     }
 
     /// <summary>The network.</summary>
@@ -90,7 +96,11 @@ public sealed class BatchProjector : IDisposable
     public BufferView<float> Multipliers => _projection.Multipliers;
 
     /// <summary>Sets θ, the point where J is taken (the buffer is read on every product: call <see cref="ParametersChanged"/> after writing it).</summary>
-    public void SetParameters(BufferView<float> theta) => _jacobian.Bind(Network.ThetaGroup, theta);
+    public void SetParameters(BufferView<float> theta)
+    {
+        _jacobian.Bind(Network.ThetaGroup, theta);
+        _rows?.SetParameters(theta);
+    }
 
     /// <summary>Declares that θ was changed in place.</summary>
     public void ParametersChanged() => _jacobian.Invalidate();
@@ -105,14 +115,14 @@ public sealed class BatchProjector : IDisposable
     /// <summary>result ← Pε for one vector (in place allowed).</summary>
     public ProjectionOutcome Project(BufferView<float> epsilon, BufferView<float> result)
     {
-        var s = _projection.Project(_jacobian, epsilon, result);
+        var s = _projection.Project(_operator, epsilon, result);
         return new ProjectionOutcome(s.Breakdown == SolverBreakdown.None ? s.RelativeResidual : double.NaN, s.Iterations, s.Breakdown);
     }
 
     /// <summary>result[i] ← P ε[i] for <paramref name="count"/> ≤ <see cref="MaxVectors"/> vectors ([count, P], in place allowed).</summary>
     public ProjectionOutcome ProjectMany(BufferView<float> epsilon, BufferView<float> result, int count)
     {
-        var s = _projection.ProjectMany(_jacobian, epsilon, result, count);
+        var s = _projection.ProjectMany(_operator, epsilon, result, count);
         double worst = 0;
         for (int i = 0; i < count; i++) worst = Math.Max(worst, s.ColumnBreakdown.Span[i] == SolverBreakdown.None ? s.RelativeResidual(i) : double.NaN);
         return new ProjectionOutcome(worst, s.Iterations, s.Breakdown);
@@ -122,7 +132,68 @@ public sealed class BatchProjector : IDisposable
     public void Dispose()
     {
         _projection.Dispose();
+        _rows?.Dispose();
         _jacobian.Dispose();
         Batch.Dispose();
+    }
+
+    /// <summary>
+    /// The batch Jacobian with its rows written example by example (<see cref="IExplicitRows{T}"/>): the batch-1 tape's
+    /// reverse sweep on example i gives row i (the loss) or rows i·C … i·C + C − 1 (the outputs, C one-hot cotangents).
+    /// The products J v and Jᵀλ go to the batch Jacobian itself.
+    /// </summary>
+    private sealed class PerExampleRows : ILinearOperator<float>, IOuterGramSource<float>, IExplicitRows<float>, IDisposable
+    {
+        private readonly TapeJacobian<float> _batch, _single;
+        private readonly DeviceBatch _data;
+        private readonly DeviceBuffer<float> _identity;
+        private readonly int _sample, _targets, _perExample;
+        private readonly string _theta;
+
+        public PerExampleRows(TapeJacobian<float> batch, Tape single, string output, string theta, DeviceBatch data, DataSet like, Backend backend)
+        {
+            _batch = batch;
+            _data = data;
+            _theta = theta;
+            _single = TapeOperators.Jacobian<float>(single, theta, output, backend);
+            _sample = like.SampleSize;
+            _targets = like.IsClassification ? 0 : like.TargetSize;
+            _perExample = _single.Rows;
+            var host = new float[_perExample * _perExample];
+            for (int i = 0; i < _perExample; i++) host[i * _perExample + i] = 1;
+            _identity = backend.Upload<float>(host);
+        }
+
+        public int Rows => _batch.Rows;
+        public int Columns => _batch.Columns;
+        public Backend Backend => _batch.Backend;
+        public ILinearOperator<float> OuterGram => _batch.OuterGram;
+
+        public void SetParameters(BufferView<float> theta) => _single.Bind(_theta, theta);
+
+        public void Apply(BufferView<float> x, BufferView<float> y) => _batch.Apply(x, y);
+        public void ApplyTranspose(BufferView<float> y, BufferView<float> x) => _batch.ApplyTranspose(y, x);
+        public void ApplyMany(BufferView<float> x, BufferView<float> y, int count) => _batch.ApplyMany(x, y, count);
+        public void ApplyTransposeMany(BufferView<float> y, BufferView<float> x, int count) => _batch.ApplyTransposeMany(y, x, count);
+
+        public void WriteRows(BufferView<float> rows)
+        {
+            int p = Columns, r = _perExample;
+            for (int i = 0; i < _data.Size; i++)
+            {
+                _single.Bind("x", _data.X.Slice(i * _sample, _sample));
+                if (_data.Labels is { } labels) _single.BindIndices("y", labels.Slice(i, 1));
+                else _single.Bind("y", _data.Targets!.Value.Slice(i * _targets, _targets));
+                var target = rows.Slice(i * r * p, r * p);
+                if (r == 1) _single.ApplyTranspose(_identity.View, target);
+                else _single.ApplyTransposeMany(_identity.View, target, r);
+            }
+        }
+
+        public void Dispose()
+        {
+            _single.Dispose();
+            _identity.Dispose();
+        }
     }
 }

@@ -25,6 +25,15 @@ public sealed class DeviceBatch : IDisposable
         else _targets = backend.Allocate<float>(checked(size * like.TargetSize));
     }
 
+    /// <summary>The inputs [B, sample].</summary>
+    public BufferView<float> X => _x.View;
+
+    /// <summary>The labels [B] of a classification batch, else null.</summary>
+    public BufferView<int>? Labels => _labels?.View;
+
+    /// <summary>The targets [B, targets] of a regression batch, else null.</summary>
+    public BufferView<float>? Targets => _targets?.View;
+
     /// <summary>Examples per batch B.</summary>
     public int Size { get; }
 

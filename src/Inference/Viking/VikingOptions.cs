@@ -74,17 +74,17 @@ public sealed record VikingOptions
     public int ProjectionSteps { get; init; } = 10;
 
     /// <summary>
-    /// How the one-vector projections of the ELBO steps and of the pass before each epoch are solved: the reference's
-    /// <see cref="ProjectionSteps"/> reorthogonalised CG steps (the default; inexact, relative residuals around 0.1 on
-    /// trained LeNets) or <see cref="ProjectionSolver.Dense"/> (exact, but for one vector slower: making the batch's 32
-    /// rows explicit costs a 32-set transpose product, 12.3 against 10.0 ms for LeNet; docs/viking.md).
+    /// How the one-vector projections of the ELBO steps and of the pass before each epoch are solved:
+    /// <see cref="ProjectionSolver.Dense"/> (the default: the batch's rows as per-example gradients, JJᵀ factored —
+    /// exact, and 5.1 against 10.4 ms for LeNet at batch 32; docs/viking.md) or the reference's
+    /// <see cref="ProjectionSteps"/> reorthogonalised CG steps (inexact: relative residuals around 0.1 on trained LeNets).
     /// </summary>
-    public ProjectionSolver Solver { get; init; } = ProjectionSolver.FixedStepConjugateGradient;
+    public ProjectionSolver Solver { get; init; } = ProjectionSolver.Dense;
 
     /// <summary>
     /// How the final posterior pass projects its <see cref="PosteriorSamples"/> vectors, <see cref="ProjectionChunk"/>
     /// at a time: <see cref="ProjectionSolver.Dense"/> (the default: the batch's rows once, then GEMMs — 20 vectors
-    /// in 12.8 ms against 97 ms by block CG for LeNet) or the CG of <see cref="Solver"/>.
+    /// in 9.8 ms against 689 ms by block CG for LeNet) or the CG of <see cref="ProjectionSteps"/> steps.
     /// </summary>
     public ProjectionSolver PosteriorSolver { get; init; } = ProjectionSolver.Dense;
 
@@ -130,5 +130,5 @@ public sealed record VikingOptions
     public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
         $"schedule={Schedule};batch={BatchSize};lr={LearningRate:R};gamma={Gamma:R};beta={Beta?.ToString("R", CultureInfo.InvariantCulture) ?? "auto"};logalpha0={InitialLogPrecision:R};" +
         $"logsigma0={InitialLogImageScale:R};adjoint={Adjoint};jacobian={Jacobian};noise={NoiseVariance?.ToString("R", CultureInfo.InvariantCulture) ?? "auto"};" +
-        $"cg={ProjectionSteps};{(Solver == ProjectionSolver.Dense ? "solver=dense;" : "")}{(PosteriorSolver == ProjectionSolver.Dense ? "" : "posterior-solver=cg;")}seed={Seed}");
+        $"cg={ProjectionSteps};{(Solver == ProjectionSolver.Dense ? "" : "solver=cg;")}{(PosteriorSolver == ProjectionSolver.Dense ? "" : "posterior-solver=cg;")}seed={Seed}");
 }

@@ -40,7 +40,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         var beta = CliOptions.OptionalDouble("--beta", "weight β of the KL in Σ_batch ℓ + β·KL (default 1/(batches per epoch), the full-data ELBO; the reference scripts use 0.01)");
         var adjoint = CliOptions.Choice("--adjoint", "gradient through the projection: stop-gradient or the exact adjoint", defaults.Adjoint, Adjoints);
         var jacobian = CliOptions.OptionalChoice("--jacobian", "whose kernel: the loss's (default for classification) or the outputs' (GGN; default for regression)", Jacobians);
-        var solver = CliOptions.Choice("--solver", "the one-vector projections of the steps and passes: 'cg' (10 reorthogonalised CG steps, the reference's) or 'dense' (explicit batch Jacobian rows, JJᵀ factored: exact, slower for one vector)", defaults.Solver, Solvers);
+        var solver = CliOptions.Choice("--solver", "the one-vector projections of the steps and passes: 'dense' (the batch's per-example gradients, JJᵀ factored: exact) or 'cg' (10 reorthogonalised CG steps, the reference's)", defaults.Solver, Solvers);
         var posteriorSolver = CliOptions.Choice("--posterior-solver", "the final posterior pass over S vectors: 'dense' (rows once per batch, then GEMMs) or 'cg' (block CG)", defaults.PosteriorSolver, Solvers);
         var samples = CliOptions.Int("--samples", "posterior samples S kept for prediction", defaults.PosteriorSamples, 1);
         var batch = CliOptions.Int("--batch", "examples per step and per projection", defaults.BatchSize, 1);
