@@ -80,6 +80,10 @@ public abstract class LinalgSmokeTests(Backend backend)
         Assert.True(projector.ProjectMany(LinearOperator.Dense(backend, dj.View, b, p), de.View, pe.View, 2).Converged);
         var projected = Dense.DownloadBlock(pe.View, 2, p);
         Assert.InRange(Dense.RelativeError(projected, eps * Dense.NullSpaceProjector(j)), 0, 1e-8);
+        // The dense solver: rows by one batched transpose product, GEMMs and host transfers on this backend.
+        using var rowsSolver = new KernelProjection<double>(backend, b, p, 2, new KernelProjectionOptions(ProjectionSolver.Dense));
+        Assert.True(rowsSolver.ProjectMany(LinearOperator.Dense(backend, dj.View, b, p), de.View, pe.View, 2).Converged);
+        Assert.InRange(Dense.RelativeError(Dense.DownloadBlock(pe.View, 2, p), eps * Dense.NullSpaceProjector(j)), 0, 1e-8);
     }
 }
 

@@ -19,13 +19,13 @@ public abstract class VikingBackendTests(Backend backend)
 
     private sealed record Trace(double[] Nll, double[] Kl, float[][] Gradients, float[] Variational);
 
-    private static Trace Run(Backend be, ProjectionAdjoint adjoint)
+    private static Trace Run(Backend be, ProjectionAdjoint adjoint, ProjectionSolver solver)
     {
         var model = Tiny.Mlp(3, 5, 3);
         var data = Tiny.Classes(16, 3, 3, seed: 13);
-        var options = new VikingOptions { BatchSize = 4, ProjectionSteps = 4, Adjoint = adjoint, Gamma = 0.2, Seed = 6 };
+        var options = new VikingOptions { BatchSize = 4, ProjectionSteps = 4, Adjoint = adjoint, Gamma = 0.2, Seed = 6, Solver = solver };
         using var projector = new BatchProjector(model.Network, Likelihood.Categorical, KernelJacobian.Loss, data, be, 4, 1,
-            new KernelProjectionOptions(ProjectionSolver.FixedStepConjugateGradient, 4));
+            new KernelProjectionOptions(solver, 4));
         using var elbo = new VikingElbo(projector, options, Tiny.Parameters(model, 2, scale: 2), data.Count);
         using var adam = new Adam<float>(be, elbo.Variational.Length, 1e-3);
         var loader = new BatchLoader(data, 4, 1, shuffle: true, dropLast: true);
@@ -45,12 +45,17 @@ public abstract class VikingBackendTests(Backend backend)
         return new Trace(nll, kl, gradients, elbo.Variational.ToArray());
     }
 
-    /// <summary>With the exact adjoint, which runs every product the stop-gradient step runs and the adjoint's besides.</summary>
-    [Fact]
-    public void A_few_elbo_steps_agree_with_cpu()
+    /// <summary>
+    /// With the exact adjoint, which runs every product the stop-gradient step runs and the adjoint's besides; with CG and
+    /// with the dense solver (per-example rows from the batch-1 tape, GEMMs, host Cholesky).
+    /// </summary>
+    [Theory]
+    [InlineData(ProjectionSolver.FixedStepConjugateGradient)]
+    [InlineData(ProjectionSolver.Dense)]
+    public void A_few_elbo_steps_agree_with_cpu(ProjectionSolver solver)
     {
-        var want = Run(CpuBackend.Instance, ProjectionAdjoint.Exact);
-        var got = Run(backend, ProjectionAdjoint.Exact);
+        var want = Run(CpuBackend.Instance, ProjectionAdjoint.Exact, solver);
+        var got = Run(backend, ProjectionAdjoint.Exact, solver);
         for (int b = 0; b < Steps; b++)
         {
             // float32 in another summation order: ~1e-6 relative per reduction, a few hundred of them per step.
