@@ -17,6 +17,15 @@ public enum ProjectionAdjoint
     Exact,
 }
 
+/// <summary>Adam's learning rate over the full-ELBO phase (phase 3).</summary>
+public enum ElboLearningRate
+{
+    /// <summary>Constant (the reference's).</summary>
+    Constant,
+    /// <summary>Cosine annealing from the learning rate to zero over the phase, per step.</summary>
+    Cosine,
+}
+
 /// <summary>
 /// Settings of a VIKING fit. The defaults are the reference's experiment settings (METHODS.md §3): 5 epochs of
 /// plain training, 5 of the two scales only, 50 of the full ELBO; Adam 1e-3; batch 32; one Monte Carlo sample per
@@ -40,6 +49,12 @@ public sealed record VikingOptions
 
     /// <summary>Adam's learning rate in every phase.</summary>
     public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>
+    /// The learning rate over phase 3: constant (the reference's) or cosine-annealed to zero, which lets θ̂ settle at
+    /// the end instead of ending wherever the last constant-rate steps left it.
+    /// </summary>
+    public ElboLearningRate ElboSchedule { get; init; } = ElboLearningRate.Constant;
 
     /// <summary>Mixing γ of the stochastic alternating projections: ε̃ = √γ k + √(1−γ) η.</summary>
     public double Gamma { get; init; } = 0.2;
@@ -130,5 +145,5 @@ public sealed record VikingOptions
     public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
         $"schedule={Schedule};batch={BatchSize};lr={LearningRate:R};gamma={Gamma:R};beta={Beta?.ToString("R", CultureInfo.InvariantCulture) ?? "auto"};logalpha0={InitialLogPrecision:R};" +
         $"logsigma0={InitialLogImageScale:R};adjoint={Adjoint};jacobian={Jacobian};noise={NoiseVariance?.ToString("R", CultureInfo.InvariantCulture) ?? "auto"};" +
-        $"cg={ProjectionSteps};{(Solver == ProjectionSolver.Dense ? "" : "solver=cg;")}{(PosteriorSolver == ProjectionSolver.Dense ? "" : "posterior-solver=cg;")}seed={Seed}");
+        $"cg={ProjectionSteps};{(ElboSchedule == ElboLearningRate.Constant ? "" : $"lr-schedule={ElboSchedule};")}{(Solver == ProjectionSolver.Dense ? "" : "solver=cg;")}{(PosteriorSolver == ProjectionSolver.Dense ? "" : "posterior-solver=cg;")}seed={Seed}");
 }

@@ -166,6 +166,7 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
             ["schedule"] = o.Schedule,
             ["batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["learning_rate"] = F(o.LearningRate),
+            ["learning_rate_schedule"] = o.ElboSchedule == ElboLearningRate.Cosine ? "cosine over the ELBO phase" : "constant",
             ["gamma"] = F(o.Gamma),
             ["beta"] = F(beta),
             ["beta_rule"] = o.Beta is null ? "1/batches per epoch" : "given",
@@ -258,6 +259,8 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
             var parameters = trainMean ? elbo.Variational.View : elbo.Variational.Slice(_p, 2);
             var gradient = trainMean ? elbo.Gradient.View : elbo.Gradient.Slice(_p, 2);
             steps.BeginEpoch(epochIndex);
+            var schedule = trainMean && _o.ElboSchedule == ElboLearningRate.Cosine && _o.ElboEpochs > 0
+                ? LearningRateSchedule.Cosine(_o.LearningRate, _o.ElboEpochs) : null;
             double nll = 0;
             long correct = 0, seen = 0;
             ElboStepResult r = default;
@@ -273,6 +276,7 @@ public sealed class VikingTrainer(Backend backend, VikingOptions options)
                 Require(phase, epoch, b, global, "the KL", r.Kl);
                 if (trainMean) Require(phase, epoch, b, global, "the gradient norm of θ̂", r.MeanGradientNorm);
                 long t0 = Stopwatch.GetTimestamp();
+                if (schedule != null) optimizer.LearningRate = schedule.At(epoch, b, n);
                 optimizer.Step(parameters, gradient);
                 var (la, ls) = elbo.Scales();
                 times.Add(r.Timings, Stopwatch.GetElapsedTime(t0));

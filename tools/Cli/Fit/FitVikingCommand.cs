@@ -24,6 +24,7 @@ internal sealed class FitVikingCommand : FitSubcommand
 {
     private static readonly Dictionary<string, ProjectionAdjoint> Adjoints = new() { ["stop"] = ProjectionAdjoint.Stop, ["exact"] = ProjectionAdjoint.Exact };
     internal static readonly Dictionary<string, ProjectionSolver> Solvers = new() { ["dense"] = ProjectionSolver.Dense, ["cg"] = ProjectionSolver.FixedStepConjugateGradient };
+    private static readonly Dictionary<string, ElboLearningRate> LrSchedules = new() { ["constant"] = ElboLearningRate.Constant, ["cosine"] = ElboLearningRate.Cosine };
     private static readonly Dictionary<string, KernelJacobian> Jacobians = new() { ["loss"] = KernelJacobian.Loss, ["output"] = KernelJacobian.Output };
 
     public override Command Create()
@@ -45,6 +46,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         var samples = CliOptions.Int("--samples", "posterior samples S kept for prediction", defaults.PosteriorSamples, 1);
         var batch = CliOptions.Int("--batch", "examples per step and per projection", defaults.BatchSize, 1);
         var lr = CliOptions.OptionalDouble("--lr", $"Adam's learning rate in every phase (default {defaults.LearningRate})", positive: true);
+        var lrSchedule = CliOptions.Choice("--lr-schedule", "Adam's learning rate over the full-ELBO phase: constant (the reference's) or cosine-annealed to zero", defaults.ElboSchedule, LrSchedules);
         var noise = CliOptions.OptionalDouble("--noise-variance", "regression: Gaussian noise variance in standardised units (default: the mean squared residual after phase 1)", positive: true);
         var linearized = CliOptions.Flag("--linearized", "predict through the network linearised at θ̂ (default: through the network)");
         var seed = CliOptions.Int("--seed", "seed of the initialisation, data order and every random draw", 0, 0);
@@ -53,7 +55,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         var json = CliOptions.Json();
         var command = new Command(VikingPosterior.MethodName,
             "VIKING: variational inference with kernel and image covariance of the loss Jacobian, trained from scratch; S sampled networks.");
-        foreach (var o in new Option[] { model, config, data, root, validation, init, schedule, gamma, beta, adjoint, solver, posteriorSolver, jacobian, samples, batch, lr, noise,
+        foreach (var o in new Option[] { model, config, data, root, validation, init, schedule, gamma, beta, adjoint, solver, posteriorSolver, jacobian, samples, batch, lr, lrSchedule, noise,
                      linearized, seed, checkpoint, output, json })
             command.Options.Add(o);
         command.SetAction(p =>
@@ -63,7 +65,7 @@ internal sealed class FitVikingCommand : FitSubcommand
             {
                 PlainEpochs = plain, ScaleEpochs = scales, ElboEpochs = elbo, Gamma = p.GetValue(gamma), Beta = p.GetValue(beta),
                 Adjoint = p.GetValue(adjoint), Solver = p.GetValue(solver), PosteriorSolver = p.GetValue(posteriorSolver), PosteriorSamples = p.GetValue(samples), BatchSize = p.GetValue(batch),
-                LearningRate = p.GetValue(lr) ?? defaults.LearningRate, NoiseVariance = p.GetValue(noise), Linearized = p.GetValue(linearized),
+                LearningRate = p.GetValue(lr) ?? defaults.LearningRate, ElboSchedule = p.GetValue(lrSchedule), NoiseVariance = p.GetValue(noise), Linearized = p.GetValue(linearized),
                 Seed = (ulong)p.GetValue(seed),
             };
             if (!(options.Gamma <= 1)) throw new ArgumentException($"--gamma must lie in [0, 1], got {options.Gamma.ToString(CultureInfo.InvariantCulture)}.");
@@ -105,7 +107,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         options = options with { Jacobian = jacobian ?? (train.IsClassification ? KernelJacobian.Loss : KernelJacobian.Output) };
         var backend = DeviceSelection.Default();
         Console.WriteLine($"VIKING on {zoo.Name} ({zoo.Network.ParameterCount:N0} parameters), {train.Name}: {train.Count:N0} training and {validation.Count:N0} validation examples; device {backend.Info.Name}");
-        Console.WriteLine($"  schedule {options.Schedule}, batch {options.BatchSize}, Adam {Text(options.LearningRate)}, γ {Text(options.Gamma)}, β {options.BetaFor(train.Count).ToString("G4", CultureInfo.InvariantCulture)}{(options.Beta is null ? " (1/batches)" : "")}, " +
+        Console.WriteLine($"  schedule {options.Schedule}, batch {options.BatchSize}, Adam {Text(options.LearningRate)}{(options.ElboSchedule == ElboLearningRate.Cosine ? " (cosine over the ELBO phase)" : "")}, γ {Text(options.Gamma)}, β {options.BetaFor(train.Count).ToString("G4", CultureInfo.InvariantCulture)}{(options.Beta is null ? " (1/batches)" : "")}, " +
                           $"{(options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")}, {(options.Solver == ProjectionSolver.Dense ? "dense projections" : $"{options.ProjectionSteps}-step CG projections")} ({(options.PosteriorSolver == ProjectionSolver.Dense ? "dense" : "CG")} for the posterior), {options.Jacobian.ToString().ToLowerInvariant()} Jacobian, " +
                           $"S = {options.PosteriorSamples}, seed {options.Seed}");
 
