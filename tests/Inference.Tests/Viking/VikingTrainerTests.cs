@@ -26,15 +26,16 @@ public sealed class VikingTrainerTests : IDisposable
     private static (ZooModel Model, DataSet Data) Problem() => (Tiny.Mlp(3, 5, 3), Tiny.Classes(64, 3, 3, seed: 12));
 
     [Theory]
-    [InlineData(ProjectionAdjoint.Stop)]
-    [InlineData(ProjectionAdjoint.Exact)]
-    public void An_interrupted_fit_resumes_bit_identically(ProjectionAdjoint adjoint)
+    [InlineData(ProjectionAdjoint.Stop, ElboLearningRate.Constant)]
+    [InlineData(ProjectionAdjoint.Exact, ElboLearningRate.Constant)]
+    [InlineData(ProjectionAdjoint.Stop, ElboLearningRate.Cosine)]
+    public void An_interrupted_fit_resumes_bit_identically(ProjectionAdjoint adjoint, ElboLearningRate schedule)
     {
         var (model, data) = Problem();
-        var options = Small with { Adjoint = adjoint };
+        var options = Small with { Adjoint = adjoint, ElboSchedule = schedule };
         using var straight = new VikingTrainer(CpuBackend.Instance, options).Fit(model, data);
 
-        string path = Path.Combine(_dir, $"resume-{adjoint}.safetensors");
+        string path = Path.Combine(_dir, $"resume-{adjoint}-{schedule}.safetensors");
         using var cancel = new CancellationTokenSource();
         var first = new VikingTrainer(CpuBackend.Instance, options)
         {
@@ -52,6 +53,23 @@ public sealed class VikingTrainerTests : IDisposable
         Assert.Equal(straight.LogImageScale, resumed.LogImageScale);
         Assert.Equal(straight.ParameterSamples(), resumed.ParameterSamples());
         Assert.Equal(adjoint == ProjectionAdjoint.Exact ? "exact" : "stop", resumed.Hyperparameters["adjoint"]);
+        Assert.Equal(schedule == ElboLearningRate.Cosine ? "cosine over the ELBO phase" : "constant", resumed.Hyperparameters["learning_rate_schedule"]);
+    }
+
+    [Fact]
+    public void The_cosine_schedule_changes_the_fit_and_its_checkpoints()
+    {
+        // Same draws and data order: only the rate of the ELBO phase differs, and a checkpoint of one schedule is
+        // refused by the other.
+        var (model, data) = Problem();
+        var cosine = Small with { ElboSchedule = ElboLearningRate.Cosine };
+        using var a = new VikingTrainer(CpuBackend.Instance, Small).Fit(model, data);
+        string path = Path.Combine(_dir, "cosine.safetensors");
+        using var b = new VikingTrainer(CpuBackend.Instance, cosine) { CheckpointPath = path }.Fit(model, data);
+        Assert.NotEqual(a.Parameters.ToArray(), b.Parameters.ToArray());
+        Assert.Equal("constant", a.Hyperparameters["learning_rate_schedule"]);
+        var e = Assert.Throws<InvalidDataException>(() => new VikingTrainer(CpuBackend.Instance, Small) { CheckpointPath = path }.Fit(model, data));
+        Assert.Contains("lr-schedule=Cosine", e.Message);
     }
 
     [Fact]
