@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using Tangent.Inference.Viking;
 using Tangent.Models.Checkpoints;
 
 namespace Tangent.Cli.Tests;
@@ -41,6 +43,10 @@ public sealed class FitVikingProjectionCommandTests
             var r = doc.RootElement;
             Assert.Equal("stop", r.GetProperty("hyperparameters").GetProperty("adjoint").GetString());
             Assert.Equal("1,1,1", r.GetProperty("hyperparameters").GetProperty("schedule").GetString());
+            // A classification set takes VikingOptions.Classification's β and cosine rate unless told otherwise.
+            Assert.Equal(VikingOptions.ClassificationBeta, double.Parse(r.GetProperty("hyperparameters").GetProperty("beta").GetString()!, CultureInfo.InvariantCulture));
+            Assert.Equal("given", r.GetProperty("hyperparameters").GetProperty("beta_rule").GetString());
+            Assert.Equal("cosine over the ELBO phase", r.GetProperty("hyperparameters").GetProperty("learning_rate_schedule").GetString());
             Assert.InRange(r.GetProperty("validation").GetProperty("accuracy").GetDouble(), 0, 1);
         }
         string evalJson = Path.Combine(root, "eval.json");
@@ -61,6 +67,16 @@ public sealed class FitVikingProjectionCommandTests
         Assert.Equal(File.ReadAllBytes(posterior).Length, File.ReadAllBytes(again).Length);
         Assert.Equal(SafeTensorsFile.Read(posterior)["posterior/viking.kernel_samples"].ToSingleArray(),
             SafeTensorsFile.Read(again)["posterior/viking.kernel_samples"].ToSingleArray());
+
+        // Settings given on the command line win over the classification defaults.
+        string constant = Path.Combine(root, "constant.safetensors"), constantJson = Path.Combine(root, "constant.json");
+        (code, _, err) = CliRunner.Run([.. Viking(root, constant), "--beta", "0.002", "--lr-schedule", "constant", "--json", constantJson]);
+        Assert.True(code == 0, err);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(constantJson)))
+        {
+            Assert.Equal("0.002", doc.RootElement.GetProperty("hyperparameters").GetProperty("beta").GetString());
+            Assert.Equal("constant", doc.RootElement.GetProperty("hyperparameters").GetProperty("learning_rate_schedule").GetString());
+        }
 
         // …but not under other settings.
         var result = CliRunner.Run([.. Viking(root, again), "--checkpoint", resume, "--gamma", "0.5"]);

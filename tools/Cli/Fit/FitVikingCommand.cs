@@ -38,7 +38,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         var init = CliOptions.Text("--init", "FILE", "start from this checkpoint's parameters instead of the initialisation");
         var schedule = CliOptions.Text("--schedule", "P,S,E", $"epochs of plain training, of the scales alone and of the full ELBO (default {defaults.Schedule})");
         var gamma = CliOptions.Double("--gamma", "mixing γ of the stochastic alternating projections", defaults.Gamma);
-        var beta = CliOptions.OptionalDouble("--beta", "weight β of the KL in Σ_batch ℓ + β·KL (default 1/(batches per epoch), the full-data ELBO; the reference scripts use 0.01)");
+        var beta = CliOptions.OptionalDouble("--beta", $"weight β of the KL in Σ_batch ℓ + β·KL (default {VikingOptions.ClassificationBeta.ToString(CultureInfo.InvariantCulture)} for classification, chosen on MNIST's validation split; 1/(batches per epoch), the full-data ELBO, for regression; the reference scripts use 0.01)");
         var adjoint = CliOptions.Choice("--adjoint", "gradient through the projection: stop-gradient or the exact adjoint", defaults.Adjoint, Adjoints);
         var jacobian = CliOptions.OptionalChoice("--jacobian", "whose kernel: the loss's (default for classification) or the outputs' (GGN; default for regression)", Jacobians);
         var solver = CliOptions.Choice("--solver", "the one-vector projections of the steps and passes: 'dense' (the batch's per-example gradients, JJᵀ factored: exact) or 'cg' (10 reorthogonalised CG steps, the reference's)", defaults.Solver, Solvers);
@@ -46,7 +46,7 @@ internal sealed class FitVikingCommand : FitSubcommand
         var samples = CliOptions.Int("--samples", "posterior samples S kept for prediction", defaults.PosteriorSamples, 1);
         var batch = CliOptions.Int("--batch", "examples per step and per projection", defaults.BatchSize, 1);
         var lr = CliOptions.OptionalDouble("--lr", $"Adam's learning rate in every phase (default {defaults.LearningRate})", positive: true);
-        var lrSchedule = CliOptions.Choice("--lr-schedule", "Adam's learning rate over the full-ELBO phase: constant (the reference's) or cosine-annealed to zero", defaults.ElboSchedule, LrSchedules);
+        var lrSchedule = CliOptions.OptionalChoice("--lr-schedule", "Adam's learning rate over the full-ELBO phase: constant (the reference's) or cosine-annealed to zero (default cosine for classification, constant for regression)", LrSchedules);
         var noise = CliOptions.OptionalDouble("--noise-variance", "regression: Gaussian noise variance in standardised units (default: the mean squared residual after phase 1)", positive: true);
         var linearized = CliOptions.Flag("--linearized", "predict through the network linearised at θ̂ (default: through the network)");
         var seed = CliOptions.Int("--seed", "seed of the initialisation, data order and every random draw", 0, 0);
@@ -65,18 +65,18 @@ internal sealed class FitVikingCommand : FitSubcommand
             {
                 PlainEpochs = plain, ScaleEpochs = scales, ElboEpochs = elbo, Gamma = p.GetValue(gamma), Beta = p.GetValue(beta),
                 Adjoint = p.GetValue(adjoint), Solver = p.GetValue(solver), PosteriorSolver = p.GetValue(posteriorSolver), PosteriorSamples = p.GetValue(samples), BatchSize = p.GetValue(batch),
-                LearningRate = p.GetValue(lr) ?? defaults.LearningRate, ElboSchedule = p.GetValue(lrSchedule), NoiseVariance = p.GetValue(noise), Linearized = p.GetValue(linearized),
+                LearningRate = p.GetValue(lr) ?? defaults.LearningRate, NoiseVariance = p.GetValue(noise), Linearized = p.GetValue(linearized),
                 Seed = (ulong)p.GetValue(seed),
             };
             if (!(options.Gamma <= 1)) throw new ArgumentException($"--gamma must lie in [0, 1], got {options.Gamma.ToString(CultureInfo.InvariantCulture)}.");
             return Run(p.GetRequiredValue(model), p.GetValue(config), p.GetRequiredValue(data), p.GetValue(root), p.GetValue(validation), p.GetValue(init),
-                options, p.GetValue(jacobian), p.GetValue(checkpoint), p.GetRequiredValue(output), p.GetValue(json));
+                options, p.GetValue(jacobian), p.GetValue(lrSchedule), p.GetValue(checkpoint), p.GetRequiredValue(output), p.GetValue(json));
         });
         return command;
     }
 
     private static int Run(string modelName, string? config, string dataName, string? root, int? heldOut, string? initPath, VikingOptions options,
-        KernelJacobian? jacobian, string? checkpoint, string outPath, string? json)
+        KernelJacobian? jacobian, ElboLearningRate? lrSchedule, string? checkpoint, string outPath, string? json)
     {
         options.Validate();
         OutputFiles.CheckWritable(outPath, "--out");
@@ -104,7 +104,14 @@ internal sealed class FitVikingCommand : FitSubcommand
                 throw new ArgumentException($"--init '{initPath}' holds model {m.Name} with {theta.Length} parameters, not {zoo.Name} with {zoo.Network.ParameterCount}.");
             initial = theta;
         }
-        options = options with { Jacobian = jacobian ?? (train.IsClassification ? KernelJacobian.Loss : KernelJacobian.Output) };
+        // Classification takes VikingOptions.Classification's β and rate schedule unless given; regression the full-data ELBO's.
+        options = options with
+        {
+            Jacobian = jacobian ?? (train.IsClassification ? KernelJacobian.Loss : KernelJacobian.Output),
+            Beta = options.Beta ?? (train.IsClassification ? VikingOptions.Classification.Beta : null),
+            ElboSchedule = lrSchedule ?? (train.IsClassification ? VikingOptions.Classification.ElboSchedule : ElboLearningRate.Constant),
+        };
+        options.Validate();
         var backend = DeviceSelection.Default();
         Console.WriteLine($"VIKING on {zoo.Name} ({zoo.Network.ParameterCount:N0} parameters), {train.Name}: {train.Count:N0} training and {validation.Count:N0} validation examples; device {backend.Info.Name}");
         Console.WriteLine($"  schedule {options.Schedule}, batch {options.BatchSize}, Adam {Text(options.LearningRate)}{(options.ElboSchedule == ElboLearningRate.Cosine ? " (cosine over the ELBO phase)" : "")}, γ {Text(options.Gamma)}, β {options.BetaFor(train.Count).ToString("G4", CultureInfo.InvariantCulture)}{(options.Beta is null ? " (1/batches)" : "")}, " +

@@ -29,7 +29,8 @@ public sealed class VikingMethod(VikingOptions options, bool startFromMap, strin
     /// <inheritdoc />
     public override string Description => string.Create(CultureInfo.InvariantCulture,
         $"schedule {Options.Schedule} epochs (plain, scales, ELBO){(StartFromMap ? " from the MAP network" : "")}, batch {Options.BatchSize}, " +
-        $"γ {Options.Gamma:G3}, β {(Options.Beta is { } b ? b.ToString("G3", CultureInfo.InvariantCulture) : "1/(batches per epoch)")}, {(Options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")} through the projection, " +
+        $"γ {Options.Gamma:G3}, β {(Options.Beta is { } b ? b.ToString("G3", CultureInfo.InvariantCulture) : "1/(batches per epoch)")}, " +
+        $"{(Options.ElboSchedule == ElboLearningRate.Cosine ? "Adam's rate cosine-annealed over the ELBO phase" : "constant Adam rate")}, {(Options.Adjoint == ProjectionAdjoint.Exact ? "exact adjoint" : "stop-gradient")} through the projection, " +
         $"{(Options.Solver == ProjectionSolver.Dense ? "dense (exact) projections" : $"{Options.ProjectionSteps}-step CG projections")} ({(Options.PosteriorSolver == ProjectionSolver.Dense ? "dense" : "CG")} for the posterior pass), {Options.PosteriorSamples} samples through the {(Options.Linearized ? "linearised network" : "network")}");
 
     /// <inheritdoc />
